@@ -1,0 +1,50 @@
+/* collector.h: the one interface every BPF collector implements, so the
+ * playbook engine can run any set of them together in one window:
+ * available -> start (open, set knobs, load, attach) -> poll ... -> stop
+ * (detach) -> harvest (maps into the report model) -> destroy.
+ * A collector measures; it never decides a verdict (rules in checks/ do). */
+#ifndef FRIDAY_COLLECTOR_H
+#define FRIDAY_COLLECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/options.h"
+#include "reports/report.h"
+
+struct collector;
+
+struct collector_ops {
+	const char *name;        /* e.g. "runqlat" */
+	const char *subsystem;   /* the subsystem it measures */
+	const char *summary;     /* one line for `friday list collectors` */
+	/* 0 when it can run on this host (from report capabilities), else
+	 * -errno with why filled in for the report. */
+	int (*available)(struct report *r, char *why, size_t why_len);
+	/* Open, set read-only knobs, load, attach. -errno and why on failure. */
+	int (*start)(struct collector *c, char *why, size_t why_len);
+	/* Called every ~100 ms during the window: drain ring buffers etc. */
+	int (*poll)(struct collector *c);
+	/* Detach everything: after stop, nothing of it runs in the kernel. */
+	void (*stop)(struct collector *c);
+	/* Read the kernel-side aggregates into the report model. */
+	int (*harvest)(struct collector *c, struct report *r);
+	/* Free everything; safe after a failed start. */
+	void (*destroy)(struct collector *c);
+};
+
+struct collector {
+	const struct collector_ops *ops;
+	const struct run_opts *opts;
+	struct report *report;
+	void *priv;                 /* the collector's own state */
+	double started_s;           /* monotonic time the window opened */
+	double window_s;            /* how long it collected */
+	uint64_t lost_events;       /* drops: map full, ring-buffer reserve, stacks */
+};
+
+/* The table of every collector, NULL-terminated (bpf/collectors.c). */
+extern const struct collector_ops *const collector_table[];
+const struct collector_ops *collector_find(const char *name);
+
+#endif

@@ -1,0 +1,52 @@
+/* findings.c: the catalogue of every finding id (see findings.h), as one
+ * list of per-module tables, and the look-ups over it. */
+#include "checks/findings.h"
+
+#include <string.h>
+
+const struct finding_def static_check_findings[] = {
+	{ "memory.thp_always", "memory", "Transparent huge pages set to [always]",
+	  "ST-MEM-01 [S11, S12, S21]",
+	  "Try madvise; look for compact_zone in the CPU flame graph" },
+	{ "memory.swappiness_high", "memory", "Swappiness high with swap active",
+	  "ST-MEM-02 [S11, S12, S15 vm.rst]",
+	  "Consider vm.swappiness=10 (TuneD) or 0 (Netflix) on latency servers" },
+	{ "network.ip_forwarding", "network", "IP forwarding enabled",
+	  "ST-NET-08 [S8 2.5.17]", "Confirm the host is meant to route packets" },
+	{ NULL },
+};
+
+const struct finding_def *const finding_tables[] = {
+	static_check_findings,
+	NULL,
+};
+
+const struct finding_def *finding_def_find(const char *id)
+{
+	for (size_t t = 0; finding_tables[t]; t++)
+		for (const struct finding_def *d = finding_tables[t]; d->id; d++)
+			if (!strcmp(d->id, id))
+				return d;
+	return NULL;
+}
+
+void finding_def_each(void (*fn)(const struct finding_def *def, void *arg), void *arg)
+{
+	for (size_t t = 0; finding_tables[t]; t++)
+		for (const struct finding_def *d = finding_tables[t]; d->id; d++)
+			fn(d, arg);
+}
+
+static void count_one(const struct finding_def *def, void *arg)
+{
+	(void)def;
+	(*(size_t *)arg)++;
+}
+
+size_t finding_def_count(void)
+{
+	size_t n = 0;
+
+	finding_def_each(count_one, &n);
+	return n;
+}

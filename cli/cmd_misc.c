@@ -1,0 +1,162 @@
+/* cmd_misc.c: the small subcommands: `check` (static checks, no BPF),
+ * `caps` (capabilities by trial), `list` (from the same tables that run)
+ * and `show` (an archive's summary). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf/caps.h"
+#include "bpf/collector.h"
+#include "checks/check.h"
+#include "checks/findings.h"
+#include "checks/monday.h"
+#include "cli/commands.h"
+#include "lib/util.h"
+#include "playbooks/playbook.h"
+#include "reports/writers.h"
+
+static const char *jstr(json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s ? s : "";
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct report *r;
+	struct check_ctx cc = { .root = "" };
+	json_t *f;
+	size_t i;
+
+	for (int a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "-v"))
+			verbose_level++;
+		else
+			return usage_error("check", "unexpected argument '%s'", argv[a]);
+	}
+	r = report_new();
+	if (!r)
+		return EXIT_FAILURE_;
+	cc.report = r;
+	inventory_fill(r);
+	run_static_checks(&cc);
+	printf("friday check: %zu checks on %s\n", json_array_size(report_get(r, "checks")),
+	       jstr(report_get(r, "host"), "hostname"));
+	for (int sev = SEV_CRITICAL; sev >= SEV_INFO; sev--)
+		json_array_foreach(report_get(r, "findings"), i, f) {
+			if (severity_from_name(jstr(f, "severity")) != sev)
+				continue;
+			printf("%-8s %-32s %s\n", jstr(f, "severity"), jstr(f, "id"), jstr(f, "title"));
+			if (verbose_level)
+				printf("         %s\n", jstr(f, "detail"));
+		}
+	if (json_array_size(report_get(r, "findings")) == 0)
+		printf("no findings\n");
+	report_free(r);
+	return 0;
+}
+
+int cmd_caps(int argc, char **argv)
+{
+	struct report *r = report_new();
+	const char *name;
+	json_t *c;
+	bool as_json = argc > 1 && !strcmp(argv[1], "--json");
+
+	if (argc > 2 || (argc == 2 && !as_json))
+		return report_free(r), usage_error("caps", "unexpected argument '%s'", argv[1]);
+	caps_probe_all(r);
+	if (as_json) {
+		char *text = json_dumps(report_get(r, "capabilities"), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		printf("%s\n", text ? text : "{}");
+		free(text);
+	} else {
+		json_object_foreach(report_get(r, "capabilities"), name, c)
+			printf("%-16s %-3s %s\n", name, json_is_true(json_object_get(c, "ok")) ? "yes" : "no",
+			       jstr(c, "reason"));
+	}
+	report_free(r);
+	return 0;
+}
+
+static void list_playbooks(void)
+{
+	printf("playbooks:\n");
+	for (size_t i = 0; embedded_playbooks[i].name; i++) {
+		json_t *pb = json_loads(embedded_playbooks[i].json, 0, NULL);
+
+		printf("  %-16s %s\n", embedded_playbooks[i].name, jstr(pb, "description"));
+		json_decref(pb);
+	}
+}
+
+static void list_checks(void)
+{
+	printf("checks:\n");
+	for (size_t i = 0; static_checks[i].id; i++)
+		printf("  %-12s %-34s %s\n", static_checks[i].id, static_checks[i].title,
+		       static_checks[i].source);
+}
+
+static void list_collectors(void)
+{
+	printf("collectors:\n");
+	for (size_t i = 0; collector_table[i]; i++)
+		printf("  %-16s %-10s %s\n", collector_table[i]->name, collector_table[i]->subsystem,
+		       collector_table[i]->summary);
+}
+
+static void print_finding_def(const struct finding_def *d, void *arg)
+{
+	(void)arg;
+	printf("  %-34s %-10s %s\n", d->id, d->subsystem, d->title);
+}
+
+static void list_findings(void)
+{
+	printf("findings:\n");
+	finding_def_each(print_finding_def, NULL);
+}
+
+int cmd_list(int argc, char **argv)
+{
+	static const struct {
+		const char *what;
+		void (*fn)(void);
+	} lists[] = {
+		{ "playbooks", list_playbooks }, { "checks", list_checks },
+		{ "collectors", list_collectors }, { "findings", list_findings },
+	};
+
+	if (argc > 2)
+		return usage_error("list", "takes at most one argument");
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+		if (argc == 2 && strcmp(argv[1], lists[i].what))
+			continue;
+		lists[i].fn();
+		if (argc == 2)
+			return 0;
+	}
+	if (argc == 2)
+		return usage_error("list", "unknown list '%s' (playbooks, checks, collectors, findings)",
+				   argv[1]);
+	return 0;
+}
+
+int cmd_show(int argc, char **argv)
+{
+	char err[1024], *text = NULL;
+	size_t len;
+
+	if (argc != 2)
+		return usage_error("show", "needs one ARCHIVE");
+	if (archive_read_member(argv[1], "summary.txt", &text, &len, err, sizeof(err))) {
+		fprintf(stderr, "friday: show: %s\n", err);
+		return EXIT_FAILURE_;
+	}
+	fwrite(text, 1, len, stdout);
+	free(text);
+	return 0;
+}

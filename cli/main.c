@@ -1,0 +1,108 @@
+/* main.c: friday's entry point: the table of subcommands, and dispatch.
+ * Each subcommand lives in its own cli/cmd_*.c; `friday help` and
+ * `friday CMD --help` are generated from this table. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "lib/util.h"
+
+const struct command commands[] = {
+	{ "run", "[-d SECONDS] [-p PID] [--cgroup PATH] [--playbook NAME|FILE] [--stages LIST]\n"
+		 "           [--problem TEXT] [-F HZ] [-o ARCHIVE] [-v]",
+	  "walk the Fast-by-Friday week on this host and write the archive", cmd_run,
+	  "  -d, --duration SECONDS  the whole collection budget (default 60); the run\n"
+	  "                          ends within it plus a few seconds\n"
+	  "  -p, --pid PID           focus on one process (default: the whole host)\n"
+	  "      --cgroup PATH       focus on one cgroup (v1 or v2 path)\n"
+	  "      --playbook NAME|FILE  playbook to run (default fast-by-friday)\n"
+	  "      --stages LIST       only these stages, e.g. monday,tuesday\n"
+	  "      --problem TEXT      the problem statement, recorded in the report\n"
+	  "  -F, --frequency HZ      CPU sampling frequency for profiles (default 99)\n"
+	  "  -o, --output ARCHIVE    archive path (default ./friday-HOST-TIME.tar.gz)\n"
+	  "  -v, --verbose           say what each step does (twice for debug)\n"
+	  "Exit status: 0 when the archive was written (whatever it found), 1 on\n"
+	  "failure, 2 on bad usage. Ctrl-C or SIGTERM still writes a partial archive.\n" },
+	{ "check", "[-v]", "Monday's static checks only: no BPF, seconds", cmd_check,
+	  "Runs the static configuration checks and the past-error scan and prints\n"
+	  "their findings. Needs no privilege; writes no archive.\n" },
+	{ "caps", "[--json]", "what this host supports, tried for real, and why not", cmd_caps,
+	  "Tries each capability (BTF, tracefs, tracepoints, tp_btf, raw_tp, fentry,\n"
+	  "kprobes, uprobes, perf events, ring buffer, cgroups, PSI, lockdown, root)\n"
+	  "and prints whether it works and why not.\n"
+	  "      --json              print the same as JSON\n" },
+	{ "list", "[playbooks|checks|collectors|findings]", "list what friday has", cmd_list,
+	  "Without an argument lists all four.\n" },
+	{ "show", "ARCHIVE", "print the summary of an archive", cmd_show,
+	  "Prints the summary.txt of a friday archive: host, window, verdicts and\n"
+	  "the top findings.\n" },
+	{ NULL },
+};
+
+int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "friday: %s%s", cmd ? cmd : "", cmd ? ": " : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see: friday %s%s--help)\n", cmd ? cmd : "", cmd ? " " : "");
+	return EXIT_USAGE;
+}
+
+int wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	return 0;
+}
+
+void command_help(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++) {
+		if (strcmp(c->name, name))
+			continue;
+		printf("usage: friday %s %s\n\n%s.\n\n%s", c->name, c->args, c->summary, c->help);
+		return;
+	}
+}
+
+static void main_help(FILE *out)
+{
+	fprintf(out, "friday %s: a Linux performance diagnosis assistant (Fast by Friday)\n\n"
+		     "usage: friday COMMAND [OPTIONS]\n\n", FRIDAY_VERSION);
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(out, "  %-7s %s\n", c->name, c->summary);
+	fprintf(out, "\nfriday COMMAND --help tells more. Start with: sudo friday run\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return main_help(stderr), EXIT_USAGE;
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		if (argc > 2)
+			command_help(argv[2]);
+		else
+			main_help(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("friday %s\n", FRIDAY_VERSION);
+		return 0;
+	}
+	for (const struct command *c = commands; c->name; c++) {
+		if (strcmp(c->name, argv[1]))
+			continue;
+		if (wants_help(argc - 1, argv + 1)) {
+			command_help(c->name);
+			return 0;
+		}
+		return c->run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "friday: unknown command '%s' (see: friday --help)\n", argv[1]);
+	return EXIT_USAGE;
+}

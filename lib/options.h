@@ -1,0 +1,22 @@
+/* options.h: what the person asked for on the command line; read by the
+ * playbook engine, the steps and the collectors. */
+#ifndef FRIDAY_OPTIONS_H
+#define FRIDAY_OPTIONS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct run_opts {
+	int duration_s;          /* -d: the whole collection budget */
+	pid_t pid;               /* -p: target process, 0 for the whole host */
+	const char *cgroup;      /* --cgroup: target cgroup path, or NULL */
+	const char *playbook;    /* --playbook NAME|FILE */
+	const char *stages;      /* --stages monday,tuesday,... or NULL for all */
+	const char *problem;     /* --problem TEXT */
+	const char *output;      /* -o ARCHIVE */
+	int freq_hz;             /* -F: CPU sampling frequency */
+	bool guided;             /* friday guide */
+	bool no_bpf;             /* checks only (friday check) */
+};
+
+#endif

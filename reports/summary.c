@@ -1,0 +1,162 @@
+/* summary.c: summary.txt, at most 80 columns, to paste into a ticket:
+ * host, window, verdicts, top findings, where the archive is. The same
+ * text is what `friday show` prints. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/strbuf.h"
+#include "lib/util.h"
+#include "reports/writers.h"
+
+#define SUMMARY_COLS 80
+#define SUMMARY_TOP_FINDINGS 5
+
+static const char *jstr(json_t *obj, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s ? s : dflt;
+}
+
+static void summary_header(struct strbuf *sb, struct report *r)
+{
+	json_t *host = report_get(r, "host"), *run = report_get(r, "run");
+	char line[256];
+	double mem_gib = json_integer_value(json_object_get(host, "memory_bytes")) / 1073741824.0;
+
+	snprintf(line, sizeof(line), "friday %s report: %s", jstr(report_get(r, "tool"), "version", "?"),
+		 jstr(host, "hostname", "?"));
+	sb_wrap(sb, line, SUMMARY_COLS, 0, 2);
+	snprintf(line, sizeof(line), "Host: kernel %s, %lld CPUs, %.1f GiB memory",
+		 jstr(host, "kernel", "?"), (long long)json_integer_value(json_object_get(host, "cpus")),
+		 mem_gib);
+	sb_append(sb, "\n");
+	sb_wrap(sb, line, SUMMARY_COLS, 0, 2);
+	snprintf(line, sizeof(line), "Window: %s, %.0f s, playbook %s, target %s",
+		 jstr(run, "started", "?"), json_number_value(json_object_get(run, "duration_s")),
+		 jstr(run, "playbook", "?"), jstr(run, "target", "whole host"));
+	sb_append(sb, "\n");
+	sb_wrap(sb, line, SUMMARY_COLS, 0, 2);
+	if (json_string_value(json_object_get(run, "problem"))) {
+		sb_append(sb, "\nProblem: ");
+		sb_wrap(sb, jstr(run, "problem", ""), SUMMARY_COLS, 9, 2);
+	}
+	if (json_is_true(json_object_get(run, "partial"))) {
+		sb_append(sb, "\nPARTIAL: ");
+		sb_wrap(sb, jstr(run, "partial_reason", "the run was cut short"), SUMMARY_COLS, 9, 2);
+	}
+	sb_append(sb, "\n\n");
+}
+
+static void summary_verdicts(struct strbuf *sb, struct report *r)
+{
+	json_t *health = report_get(r, "health"), *h;
+	size_t i;
+
+	sb_append(sb, "Verdicts:\n");
+	if (json_array_size(health) == 0)
+		sb_append(sb, "  none: no health probe ran (see the steps below)\n");
+	json_array_foreach(health, i, h) {
+		json_t *ev = json_array_get(json_object_get(h, "evidence"), 0);
+		char head[64];
+
+		snprintf(head, sizeof(head), "  %-11s %-11s ", jstr(h, "subsystem", "?"),
+			 jstr(h, "verdict", "unknown"));
+		sb_append(sb, head);
+		sb_wrap(sb, json_string_value(ev) ? json_string_value(ev) : "", SUMMARY_COLS,
+			(int)strlen(head), 26);
+		sb_append(sb, "\n");
+	}
+	sb_append(sb, "\n");
+}
+
+static int findings_by_severity(struct report *r, json_t **out, size_t max)
+{
+	json_t *findings = report_get(r, "findings"), *f;
+	size_t i, n = 0;
+
+	for (int sev = SEV_CRITICAL; sev >= SEV_INFO && n < max; sev--)
+		json_array_foreach(findings, i, f)
+			if (n < max && severity_from_name(jstr(f, "severity", "")) == sev)
+				out[n++] = f;
+	return (int)n;
+}
+
+static void summary_findings(struct strbuf *sb, struct report *r)
+{
+	json_t *top[SUMMARY_TOP_FINDINGS];
+	size_t total = json_array_size(report_get(r, "findings"));
+	int n = findings_by_severity(r, top, SUMMARY_TOP_FINDINGS);
+	char line[512];
+
+	sb_printf(sb, "Top findings (%d of %zu):\n", n, total);
+	if (n == 0)
+		sb_append(sb, "  none\n");
+	for (int i = 0; i < n; i++) {
+		json_t *next = json_array_get(json_object_get(top[i], "next_steps"), 0);
+
+		snprintf(line, sizeof(line), "%s %s: %s", jstr(top[i], "severity", "?"),
+			 jstr(top[i], "id", "?"), jstr(top[i], "title", ""));
+		sb_append(sb, "  - ");
+		sb_wrap(sb, line, SUMMARY_COLS, 4, 6);
+		sb_append(sb, "\n      ");
+		sb_wrap(sb, jstr(top[i], "detail", ""), SUMMARY_COLS, 6, 6);
+		if (json_string_value(next) && *json_string_value(next)) {
+			sb_append(sb, "\n      next: ");
+			sb_wrap(sb, json_string_value(next), SUMMARY_COLS, 12, 12);
+		}
+		sb_append(sb, "\n");
+	}
+	sb_append(sb, "\n");
+}
+
+static void summary_steps(struct strbuf *sb, struct report *r)
+{
+	int counts[STEP_TIMEOUT + 1] = { 0 };
+	json_t *stage, *step;
+	size_t i, j;
+
+	json_array_foreach(report_get(r, "stages"), i, stage)
+		json_array_foreach(json_object_get(stage, "steps"), j, step)
+			for (int s = 0; s <= STEP_TIMEOUT; s++)
+				if (!strcmp(jstr(step, "status", ""), step_status_name(s)))
+					counts[s]++;
+	sb_printf(sb, "Steps: %d ok, %d skipped, %d unavailable, %d failed, %d timed out\n",
+		  counts[STEP_OK], counts[STEP_SKIPPED], counts[STEP_UNAVAILABLE],
+		  counts[STEP_FAILED], counts[STEP_TIMEOUT]);
+	json_array_foreach(report_get(r, "stages"), i, stage)
+		json_array_foreach(json_object_get(stage, "steps"), j, step) {
+			char line[512];
+
+			if (!strcmp(jstr(step, "status", ""), "ok"))
+				continue;
+			snprintf(line, sizeof(line), "%s/%s %s: %s", jstr(stage, "id", "?"),
+				 jstr(step, "id", "?"), jstr(step, "status", "?"), jstr(step, "reason", ""));
+			sb_append(sb, "  ");
+			sb_wrap(sb, line, SUMMARY_COLS, 2, 4);
+			sb_append(sb, "\n");
+		}
+}
+
+int write_summary_txt(struct report *r, struct out_files *out)
+{
+	struct strbuf sb = { 0 };
+	json_t *run = report_get(r, "run");
+	size_t len;
+	char *text;
+
+	summary_header(&sb, r);
+	summary_verdicts(&sb, r);
+	summary_findings(&sb, r);
+	summary_steps(&sb, r);
+	if (json_string_value(json_object_get(run, "archive"))) {
+		sb_append(&sb, "\nArchive: ");
+		sb_wrap(&sb, jstr(run, "archive", ""), SUMMARY_COLS, 9, 2);
+		sb_append(&sb, "\n");
+	}
+	text = sb_take(&sb, &len);
+	if (!text)
+		return -1;
+	return out_files_add(out, "summary.txt", text, len);
+}

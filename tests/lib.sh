@@ -1,0 +1,36 @@
+# lib.sh: shared helpers for the integration and scenario tests: a scratch
+# directory removed on exit (also on failure), cleanup hooks, assertions,
+# and reading an unpacked archive's report.json with jq.
+set -eu
+FRIDAY=${FRIDAY:-$PWD/build/friday}
+WORKLOADS=${WORKLOADS:-$PWD/build/workloads}
+SCRATCH=$(mktemp -d /tmp/friday-test.XXXXXX)
+CLEANUPS=""
+
+# at_exit CMD: run CMD when the test ends, last registered first.
+at_exit() { CLEANUPS="$1
+$CLEANUPS"; }
+run_cleanups() {
+	status=$?
+	set +e
+	printf '%s\n' "$CLEANUPS" | while IFS= read -r c; do [ -n "$c" ] && eval "$c"; done
+	rm -rf "$SCRATCH"
+	exit $status
+}
+trap run_cleanups EXIT
+trap 'exit 130' INT TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+assert() { desc=$1; shift; "$@" || fail "$desc"; }
+need_root() { [ "$(id -u)" = 0 ] || fail "this test needs root (CI runs as root)"; }
+
+# unpack ARCHIVE: unpacks into $SCRATCH/unpacked and sets REPORT_DIR.
+unpack() {
+	rm -rf "$SCRATCH/unpacked"
+	mkdir -p "$SCRATCH/unpacked"
+	tar -xzf "$1" -C "$SCRATCH/unpacked" || fail "cannot unpack $1"
+	REPORT_DIR=$(find "$SCRATCH/unpacked" -mindepth 1 -maxdepth 1 -type d | head -1)
+	[ -f "$REPORT_DIR/report.json" ] || fail "no report.json in $1"
+}
+# jqr FILTER: runs jq on the unpacked report.json.
+jqr() { jq -r "$@" "$REPORT_DIR/report.json"; }
