@@ -6,6 +6,9 @@
 #include "checks/monday.h"
 #include "playbooks/playbook.h"
 
+enum step_status step_collect(struct step_ctx *ctx);
+enum step_status step_judge(struct step_ctx *ctx);
+
 static enum step_status step_capabilities(struct step_ctx *ctx)
 {
 	int nr_ok = caps_probe_all(ctx->report);
@@ -18,5 +21,7 @@ const struct step_kind step_kinds[] = {
 	{ "inventory", "What this host is (ST-00)", step_inventory },
 	{ "capabilities", "What this host supports, by trial", step_capabilities },
 	{ "static_checks", "Static configuration checks (ST-xx)", step_static_checks },
+	{ "collect", "Run BPF collectors together in one window", step_collect },
+	{ "judge", "Turn measurements into findings and verdicts", step_judge },
 	{ NULL, NULL, NULL },
 };

@@ -58,7 +58,7 @@ static const char *const array_keys[] = {
 	"stages", "health", "findings", "profiles", "histograms", "events", "checks",
 };
 static const char *const object_keys[] = {
-	"tool", "host", "run", "capabilities", "overhead", "load",
+	"tool", "host", "run", "capabilities", "overhead", "load", "measurements", "collectors",
 };
 
 struct report *report_new(void)

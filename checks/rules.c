@@ -1,0 +1,40 @@
+/* rules.c: the table of rules (see rules.h) and the "judge" step that runs
+ * them. Playbook args: {"subsystems": ["cpu", ...]} (default: all). */
+#include "checks/rules.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "playbooks/playbook.h"
+
+const struct rule rule_table[] = {
+	{ NULL },
+};
+
+static bool listed(json_t *subsystems, const char *name)
+{
+	json_t *s;
+	size_t i;
+
+	if (!json_is_array(subsystems))
+		return true;
+	json_array_foreach(subsystems, i, s)
+		if (!strcmp(json_string_value(s), name))
+			return true;
+	return false;
+}
+
+void rules_judge(struct report *r, json_t *subsystems)
+{
+	for (size_t i = 0; rule_table[i].id; i++)
+		if (listed(subsystems, rule_table[i].subsystem))
+			rule_table[i].judge(r);
+}
+
+enum step_status step_judge(struct step_ctx *ctx)
+{
+	rules_judge(ctx->report, json_object_get(ctx->args, "subsystems"));
+	snprintf(ctx->reason, sizeof(ctx->reason), "%zu verdicts",
+		 json_array_size(report_get(ctx->report, "health")));
+	return STEP_OK;
+}

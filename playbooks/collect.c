@@ -1,0 +1,119 @@
+/* collect.c: the "collect" step: runs a set of BPF collectors together in
+ * one window (the step's budget), so Tuesday's probes all see the same
+ * seconds of the workload. Playbook args: {"collectors": ["runqlat", ...]}.
+ * Each collector's fate (ran, unavailable and why, failed and why) goes into
+ * report.collectors; its drops into report.overhead. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf/collector.h"
+#include "lib/util.h"
+#include "playbooks/playbook.h"
+
+#define POLL_INTERVAL_NS 100000000ull
+#define MAX_COLLECTORS 64
+
+static void record(struct report *r, const char *name, const char *status, const char *why,
+		   double window_s, uint64_t lost)
+{
+	json_object_set_new(report_get(r, "collectors"), name,
+			    json_pack("{s:s, s:s, s:f, s:I}", "status", status, "reason", why,
+				      "window_s", window_s, "lost_events", (json_int_t)lost));
+}
+
+/* Starts what can start; returns how many did. */
+static int start_all(struct collector *cs, size_t n, struct step_ctx *ctx)
+{
+	int started = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct collector *c = &cs[i];
+		char why[512] = "";
+
+		if (c->ops->available && c->ops->available(ctx->report, why, sizeof(why))) {
+			record(ctx->report, c->ops->name, "unavailable", why, 0, 0);
+			c->ops = NULL;
+			continue;
+		}
+		if (c->ops->start(c, why, sizeof(why))) {
+			record(ctx->report, c->ops->name, "failed", why, 0, 0);
+			if (c->ops->destroy)
+				c->ops->destroy(c);
+			c->ops = NULL;
+			continue;
+		}
+		c->started_s = now_mono_s();
+		started++;
+	}
+	return started;
+}
+
+static void poll_until(struct collector *cs, size_t n, uint64_t deadline_ns)
+{
+	while (!friday_stop_requested && now_mono_ns() < deadline_ns) {
+		uint64_t next = now_mono_ns() + POLL_INTERVAL_NS;
+
+		for (size_t i = 0; i < n; i++)
+			if (cs[i].ops && cs[i].ops->poll)
+				cs[i].ops->poll(&cs[i]);
+		sleep_until_ns(next < deadline_ns ? next : deadline_ns);
+	}
+}
+
+static void stop_harvest_all(struct collector *cs, size_t n, struct report *r)
+{
+	/* Stop every collector first, so none runs while others are read. */
+	for (size_t i = 0; i < n; i++)
+		if (cs[i].ops) {
+			cs[i].window_s = now_mono_s() - cs[i].started_s;
+			cs[i].ops->stop(&cs[i]);
+		}
+	for (size_t i = 0; i < n; i++) {
+		int err;
+
+		if (!cs[i].ops)
+			continue;
+		err = cs[i].ops->harvest(&cs[i], r);
+		record(r, cs[i].ops->name, err ? "failed" : "ok",
+		       err ? strerror(-err) : "", cs[i].window_s, cs[i].lost_events);
+		if (cs[i].ops->destroy)
+			cs[i].ops->destroy(&cs[i]);
+	}
+}
+
+enum step_status step_collect(struct step_ctx *ctx)
+{
+	json_t *names = json_object_get(ctx->args, "collectors"), *name;
+	struct collector cs[MAX_COLLECTORS];
+	size_t n = 0, i;
+	int started;
+
+	memset(cs, 0, sizeof(cs));
+	json_array_foreach(names, i, name) {
+		const struct collector_ops *ops = collector_find(json_string_value(name));
+
+		if (!ops || n == MAX_COLLECTORS) {
+			record(ctx->report, json_string_value(name) ? json_string_value(name) : "?",
+			       "failed", ops ? "too many collectors in one step" : "no such collector", 0, 0);
+			continue;
+		}
+		cs[n].ops = ops;
+		cs[n].opts = ctx->opts;
+		cs[n].report = ctx->report;
+		n++;
+	}
+	started = start_all(cs, n, ctx);
+	if (started == 0) {
+		snprintf(ctx->reason, sizeof(ctx->reason), "none of %zu collectors could start "
+			 "(see report.collectors)", n);
+		return STEP_UNAVAILABLE;
+	}
+	/* Leave a little of the budget for harvesting. */
+	poll_until(cs, n, ctx->deadline_ns - (ctx->budget_s > 4 ? 1000000000ull : 0));
+	stop_harvest_all(cs, n, ctx->report);
+	snprintf(ctx->reason, sizeof(ctx->reason), "%d of %zu collectors ran%s", started, n,
+		 friday_stop_requested ? " (cut short by a stop request)" : "");
+	return STEP_OK;
+}
