@@ -4,7 +4,10 @@
 
 #include "bpf/collector.h"
 
+extern const struct collector_ops profile_collector;
+
 const struct collector_ops *const collector_table[] = {
+	&profile_collector,
 	NULL,
 };
 

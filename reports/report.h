@@ -81,4 +81,13 @@ int report_add_blob(struct report *r, const char *name, const void *data, size_t
 int report_add_blob_owned(struct report *r, const char *name, char *data, size_t len);
 const struct report_blob *report_find_blob(const struct report *r, const char *name);
 
+/* Adds a profile (reports/profile_model.c): its folded stacks become the
+ * blob profiles/NAME.folded and an entry of report.profiles[] names it with
+ * the files the writers derive from it (NAME.pb.gz, NAME.svg). kind is
+ * "cpu", "offcpu", "wakeup"...; unit "samples" or "us". Takes ownership of
+ * folded. Returns the entry (borrowed) for the caller's extra fields. */
+json_t *report_add_profile(struct report *r, const char *name, const char *kind,
+			   const char *unit, unsigned long long total, char *folded,
+			   size_t folded_len);
+
 #endif
