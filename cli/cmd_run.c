@@ -13,13 +13,12 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/progress.h"
+#include "cli/week.h"
 #include "lib/options.h"
 #include "lib/util.h"
 #include "playbooks/playbook.h"
 #include "reports/writers.h"
-
-#define DEFAULT_DURATION_S 60
-#define DEFAULT_FREQ_HZ 99
 
 static void on_stop_signal(int sig)
 {
@@ -27,13 +26,17 @@ static void on_stop_signal(int sig)
 	friday_stop_requested = 1;
 }
 
-static void install_stop_handlers(void)
+/* Without SA_RESTART, so a read waiting for the person returns on Ctrl-C;
+ * SIGQUIT (Ctrl-\\) and SIGHUP (the terminal closed) end a terminal
+ * program too, and all of them still leave a partial archive. */
+void install_stop_handlers(void)
 {
+	static const int sigs[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP };
 	struct sigaction sa = { .sa_handler = on_stop_signal };
 
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -50,8 +53,26 @@ static int parse_positive(const char *s, long max, long *out)
 	return 0;
 }
 
-/* Parses run's options into opts; returns 0 or EXIT_USAGE after saying why. */
-static int parse_run_opts(int argc, char **argv, struct run_opts *opts, const char *cmd)
+static int check_stage_list(const char *stages, const char *cmd)
+{
+	char copy[256], *tok, *save;
+
+	if (!stages)
+		return 0;
+	snprintf(copy, sizeof(copy), "%s", stages);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		bool known = false;
+
+		for (size_t i = 0; i < week_nr_stages; i++)
+			known |= !strcmp(week_stages[i], tok);
+		if (!known)
+			return usage_error(cmd, "--stages: unknown stage '%s' (monday, tuesday, "
+					   "wednesday, thursday, friday)", tok);
+	}
+	return 0;
+}
+
+int parse_run_opts(int argc, char **argv, struct run_opts *opts, const char *cmd)
 {
 	static const struct option longopts[] = {
 		{ "duration", required_argument, NULL, 'd' },
@@ -107,25 +128,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *opts, const ch
 	}
 	if (optind < argc)
 		return usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	return 0;
-}
-
-static int check_stage_list(const char *stages, const char *cmd)
-{
-	char copy[256], *tok, *save;
-
-	if (!stages)
-		return 0;
-	snprintf(copy, sizeof(copy), "%s", stages);
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		bool known = false;
-
-		for (size_t i = 0; i < week_nr_stages; i++)
-			known |= !strcmp(week_stages[i], tok);
-		if (!known)
-			return usage_error(cmd, "--stages: unknown stage '%s' (monday, tuesday, "
-					   "wednesday, thursday, friday)", tok);
-	}
+	if (check_stage_list(opts->stages, cmd))
+		return EXIT_USAGE;
 	return 0;
 }
 
@@ -138,22 +142,30 @@ static void iso_time_utc(char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void fill_run_section(struct report *r, const struct run_opts *opts, const char *playbook)
+void week_set_target(struct week *w)
 {
-	json_t *run = report_get(r, "run");
-	char started[32], target[512];
+	char target[512];
 
-	iso_time_utc(started, sizeof(started));
-	if (opts->pid)
-		snprintf(target, sizeof(target), "pid %d", (int)opts->pid);
-	else if (opts->cgroup)
-		snprintf(target, sizeof(target), "cgroup %s", opts->cgroup);
+	if (w->opts->pid)
+		snprintf(target, sizeof(target), "pid %d", (int)w->opts->pid);
+	else if (w->opts->cgroup)
+		snprintf(target, sizeof(target), "cgroup %s", w->opts->cgroup);
 	else
 		snprintf(target, sizeof(target), "whole host");
-	json_object_set_new(run, "playbook", json_string(playbook));
+	json_object_set_new(report_get(w->report, "run"), "target", json_string(target));
+}
+
+static void fill_run_section(struct week *w)
+{
+	const struct run_opts *opts = w->opts;
+	json_t *run = report_get(w->report, "run");
+	char started[32];
+
+	iso_time_utc(started, sizeof(started));
+	json_object_set_new(run, "playbook", json_string(json_string_value(json_object_get(w->pb, "name"))));
 	json_object_set_new(run, "started", json_string(started));
 	json_object_set_new(run, "requested_duration_s", json_integer(opts->duration_s));
-	json_object_set_new(run, "target", json_string(target));
+	week_set_target(w);
 	json_object_set_new(run, "problem", opts->problem ? json_string(opts->problem) : json_null());
 	json_object_set_new(run, "stages_selected", json_string(opts->stages ? opts->stages : "all"));
 }
@@ -221,46 +233,69 @@ static int check_output_dir(const char *archive)
 	return 0;
 }
 
-int run_week(struct run_opts *opts, const char *cmd)
+int week_begin(struct week *w, struct run_opts *opts, const char *cmd)
 {
-	char archive[PATH_MAX], err[1024];
-	json_t *pb;
-	struct report *r;
-	double t0;
-	int ret;
+	char err[1024];
 
-	pb = playbook_load(opts->playbook, err, sizeof(err));
-	if (!pb)
+	memset(w, 0, sizeof(*w));
+	w->opts = opts;
+	w->pb = playbook_load(opts->playbook, err, sizeof(err));
+	if (!w->pb)
 		return usage_error(cmd, "%s", err);
+	if (playbook_check_run(w->pb, opts, err, sizeof(err))) {
+		json_decref(w->pb);
+		return usage_error(cmd, "%s", err);
+	}
 	if (opts->output)
-		snprintf(archive, sizeof(archive), "%s", opts->output);
+		snprintf(w->archive, sizeof(w->archive), "%s", opts->output);
 	else
-		archive_default_name(archive, sizeof(archive));
-	r = check_output_dir(archive) ? NULL : report_new();
-	if (!r) {
-		json_decref(pb);
+		archive_default_name(w->archive, sizeof(w->archive));
+	w->report = check_output_dir(w->archive) ? NULL : report_new();
+	if (!w->report) {
+		json_decref(w->pb);
 		return EXIT_FAILURE_;
 	}
 	install_stop_handlers();
 	if (geteuid() != 0)
 		fprintf(stderr, "friday: not root: BPF probes need root (or CAP_BPF, CAP_PERFMON, "
 			"CAP_SYS_ADMIN); running the checks that need no privilege\n");
+	fill_run_section(w);
+	w->t0_s = now_mono_s();
+	return 0;
+}
+
+int week_finish(struct week *w, const char *partial_reason)
+{
+	struct report *r = w->report;
+	int ret;
+
+	json_object_set_new(report_get(r, "run"), "duration_s", json_real(now_mono_s() - w->t0_s));
+	if (partial_reason) {
+		json_object_set_new(report_get(r, "run"), "partial", json_true());
+		json_object_set_new(report_get(r, "run"), "partial_reason", json_string(partial_reason));
+	}
+	fill_tool_overhead(r, now_mono_s() - w->t0_s);
+	ret = write_archive(r, w->archive);
+	report_free(r);
+	json_decref(w->pb);
+	return ret ? EXIT_FAILURE_ : EXIT_WRITTEN;
+}
+
+int run_week(struct run_opts *opts, const char *cmd)
+{
+	struct progress prog;
+	struct week w;
+	int ret = week_begin(&w, opts, cmd);
+
+	if (ret)
+		return ret;
 	fprintf(stderr, "friday: walking the week on this host for up to %d s; Ctrl-C ends "
 		"early and still writes the archive\n", opts->duration_s);
-	fill_run_section(r, opts, json_string_value(json_object_get(pb, "name")));
-	t0 = now_mono_s();
-	playbook_run(pb, opts, r);
-	json_object_set_new(report_get(r, "run"), "duration_s", json_real(now_mono_s() - t0));
-	if (friday_stop_requested) {
-		json_object_set_new(report_get(r, "run"), "partial", json_true());
-		json_object_set_new(report_get(r, "run"), "partial_reason",
-				    json_string("stopped by a signal before the week was done"));
-	}
-	fill_tool_overhead(r, now_mono_s() - t0);
-	ret = write_archive(r, archive);
-	report_free(r);
-	json_decref(pb);
-	return ret ? EXIT_FAILURE_ : EXIT_WRITTEN;
+	progress_init(&prog);
+	playbook_run(w.pb, opts, w.report, &prog.hooks);
+	progress_done(&prog);
+	return week_finish(&w, friday_stop_requested ?
+			   "stopped by a signal before the week was done" : NULL);
 }
 
 int cmd_run(int argc, char **argv)
@@ -274,7 +309,5 @@ int cmd_run(int argc, char **argv)
 
 	if (ret)
 		return ret;
-	if (check_stage_list(opts.stages, "run"))
-		return EXIT_USAGE;
 	return run_week(&opts, "run");
 }

@@ -14,11 +14,17 @@
 int verbose_level;
 volatile sig_atomic_t friday_stop_requested;
 
+void (*log_hook)(bool before);
+
 static void vlog(const char *tag, const char *fmt, va_list ap)
 {
+	if (log_hook)
+		log_hook(true);
 	fprintf(stderr, "friday: %s", tag);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	if (log_hook)
+		log_hook(false);
 }
 
 void log_info(const char *fmt, ...)

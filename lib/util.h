@@ -15,6 +15,10 @@ extern int verbose_level;
 /* Set by SIGINT/SIGTERM; long loops poll it and wind down. */
 extern volatile sig_atomic_t friday_stop_requested;
 
+/* Called before (true) and after (false) each log line, so a progress
+ * line drawn in place can step aside; NULL when nothing is drawn. */
+extern void (*log_hook)(bool before);
+
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

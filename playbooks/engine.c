@@ -1,6 +1,9 @@
-/* engine.c: loads, validates and runs playbooks (see playbook.h). Each step
- * gets a budget from what is left of -d, shared out by the steps' weights,
- * so time a quick step does not use goes to the steps after it. */
+/* engine.c: runs playbooks (see playbook.h), a stage at a time. Each step
+ * gets a budget from what is left of -d, shared out by the weights of the
+ * steps still to come, so time a quick or skipped step does not use goes to
+ * the steps after it. A step's "when" is judged against the report as it is
+ * when the step would run, so Thursday follows Tuesday's verdicts; the step
+ * record says why it ran, or why it was skipped. */
 #include "playbooks/playbook.h"
 
 #include <errno.h>
@@ -14,156 +17,189 @@ const size_t week_nr_stages = ARRAY_SIZE(week_stages);
 
 const struct step_kind *step_kind_find(const char *name)
 {
+	if (!name)
+		return NULL;
 	for (size_t i = 0; step_kinds[i].name; i++)
 		if (!strcmp(step_kinds[i].name, name))
 			return &step_kinds[i];
 	return NULL;
 }
 
-static bool is_week_stage(const char *id)
+bool playbook_stage_selected(const char *stages, const char *stage)
 {
-	for (size_t i = 0; i < week_nr_stages; i++)
-		if (!strcmp(week_stages[i], id))
-			return true;
-	return false;
-}
-
-static void known_step_kinds(char *buf, size_t len)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; step_kinds[i].name && off < len; i++)
-		off += snprintf(buf + off, len - off, "%s%s", i ? ", " : "", step_kinds[i].name);
-}
-
-static int validate_step(json_t *step, const char *origin, const char *stage, size_t idx,
-			 char *err, size_t err_len)
-{
-	const char *id = json_string_value(json_object_get(step, "id"));
-	const char *run = json_string_value(json_object_get(step, "run"));
-	json_t *weight = json_object_get(step, "weight");
-	char known[512];
-
-	if (!json_is_object(step) || !id || !run) {
-		snprintf(err, err_len, "%s: stage %s, step %zu: needs string fields \"id\" and \"run\"",
-			 origin, stage, idx + 1);
-		return -EINVAL;
-	}
-	if (!step_kind_find(run)) {
-		known_step_kinds(known, sizeof(known));
-		snprintf(err, err_len, "%s: stage %s, step %s: unknown step \"%s\"; known steps: %s",
-			 origin, stage, id, run, known);
-		return -EINVAL;
-	}
-	if (weight && (!json_is_number(weight) || json_number_value(weight) < 0)) {
-		snprintf(err, err_len, "%s: stage %s, step %s: \"weight\" must be a number >= 0",
-			 origin, stage, id);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-int playbook_validate(json_t *pb, const char *origin, char *err, size_t err_len)
-{
-	json_t *stages = json_object_get(pb, "stages"), *stage, *steps, *step;
-	size_t i, j;
-
-	if (!json_is_object(pb) || !json_is_string(json_object_get(pb, "name"))) {
-		snprintf(err, err_len, "%s: a playbook is an object with a string \"name\"", origin);
-		return -EINVAL;
-	}
-	if (!json_is_array(stages) || json_array_size(stages) == 0) {
-		snprintf(err, err_len, "%s: \"stages\" must be a non-empty array", origin);
-		return -EINVAL;
-	}
-	json_array_foreach(stages, i, stage) {
-		const char *id = json_string_value(json_object_get(stage, "id"));
-
-		if (!id || !is_week_stage(id)) {
-			snprintf(err, err_len, "%s: stage %zu: \"id\" must be one of monday, tuesday, "
-				 "wednesday, thursday, friday", origin, i + 1);
-			return -EINVAL;
-		}
-		steps = json_object_get(stage, "steps");
-		if (!json_is_array(steps)) {
-			snprintf(err, err_len, "%s: stage %s: \"steps\" must be an array", origin, id);
-			return -EINVAL;
-		}
-		json_array_foreach(steps, j, step)
-			if (validate_step(step, origin, id, j, err, err_len))
-				return -EINVAL;
-	}
-	return 0;
-}
-
-json_t *playbook_load(const char *name_or_file, char *err, size_t err_len)
-{
-	json_error_t jerr;
-	json_t *pb = NULL;
-	const char *origin = name_or_file;
-
-	for (size_t i = 0; embedded_playbooks[i].name; i++) {
-		if (!strcmp(embedded_playbooks[i].name, name_or_file)) {
-			origin = embedded_playbooks[i].path;
-			pb = json_loads(embedded_playbooks[i].json, 0, &jerr);
-			break;
-		}
-	}
-	if (!pb && origin == name_or_file) {
-		if (!strchr(name_or_file, '/') && !strstr(name_or_file, ".json")) {
-			snprintf(err, err_len, "no playbook named '%s' (see: friday list playbooks)",
-				 name_or_file);
-			return NULL;
-		}
-		pb = json_load_file(name_or_file, 0, &jerr);
-	}
-	if (!pb) {
-		snprintf(err, err_len, "%s:%d:%d: %s", origin, jerr.line, jerr.column, jerr.text);
-		return NULL;
-	}
-	if (playbook_validate(pb, origin, err, err_len)) {
-		json_decref(pb);
-		return NULL;
-	}
-	return pb;
-}
-
-static bool stage_selected(const struct run_opts *opts, const char *stage)
-{
-	const char *p = opts->stages;
 	size_t n = strlen(stage);
+	const char *p = stages;
 
 	if (!p || !*p)
 		return true;
-	while ((p = strstr(p, stage))) {
-		bool start_ok = p == opts->stages || p[-1] == ',';
-		bool end_ok = p[n] == '\0' || p[n] == ',';
+	while (*p) {
+		size_t len = strcspn(p, ",");
 
-		if (start_ok && end_ok)
+		if (len == n && !strncmp(p, stage, n))
 			return true;
-		p += n;
+		p += len;
+		if (*p == ',')
+			p++;
 	}
 	return false;
+}
+
+static const char *stage_id(json_t *stage)
+{
+	return json_string_value(json_object_get(stage, "id"));
+}
+
+static double json_num_or(json_t *obj, const char *key, double dflt)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+int playbook_check_run(json_t *pb, const struct run_opts *opts, char *err, size_t err_len)
+{
+	const char *name = json_string_value(json_object_get(pb, "name"));
+	char have[128] = "", tok[64];
+	const char *p = opts->stages;
+	double min_s = 0;
+	json_t *stage, *step;
+	size_t i, j, off = 0;
+
+	json_array_foreach(json_object_get(pb, "stages"), i, stage)
+		off += snprintf(have + off, sizeof(have) - off, "%s%s", i ? "," : "", stage_id(stage));
+	while (p && *p) {
+		size_t len = strcspn(p, ",");
+		bool found = false;
+
+		snprintf(tok, sizeof(tok), "%.*s", (int)(len < sizeof(tok) ? len : sizeof(tok) - 1), p);
+		json_array_foreach(json_object_get(pb, "stages"), i, stage)
+			found |= !strcmp(stage_id(stage), tok);
+		if (!found) {
+			snprintf(err, err_len, "--stages %s: playbook %s has no stage %s (it has: %s)",
+				 opts->stages, name, tok, have);
+			return -EINVAL;
+		}
+		p += len + (p[len] == ',');
+	}
+	json_array_foreach(json_object_get(pb, "stages"), i, stage) {
+		if (!playbook_stage_selected(opts->stages, stage_id(stage)))
+			continue;
+		json_array_foreach(json_object_get(stage, "steps"), j, step)
+			min_s += json_num_or(step, "min_s", 0);
+	}
+	if (min_s > opts->duration_s) {
+		snprintf(err, err_len, "impossible budget: playbook %s needs at least %g s (the "
+			 "min_s of its steps) but -d gives %d s", name, min_s, opts->duration_s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The status of the step with this id in the report so far, or NULL. */
+static const char *step_status_in_report(struct report *r, const char *id)
+{
+	json_t *stage, *step;
+	size_t i, j;
+
+	json_array_foreach(report_get(r, "stages"), i, stage)
+		json_array_foreach(json_object_get(stage, "steps"), j, step)
+			if (!strcmp(json_string_value(json_object_get(step, "id")), id))
+				return json_string_value(json_object_get(step, "status"));
+	return NULL;
+}
+
+struct when_eval {
+	bool any;           /* "match": "any" (default) or "all" */
+	int nr_true, nr_false;
+	char held[256];     /* what held, for the step record */
+	char failed[256];   /* what did not, for the skip reason */
+};
+
+static void note(char *buf, size_t len, const char *fmt, const char *a, const char *b)
+{
+	size_t off = strlen(buf);
+
+	if (off < len)
+		snprintf(buf + off, len - off, fmt, off ? "; " : "", a, b);
+}
+
+static void eval_verdicts(json_t *verdict, struct report *r, struct when_eval *e)
+{
+	const char *sub;
+	json_t *list, *want;
+	size_t i;
+
+	json_object_foreach(verdict, sub, list) {
+		const char *now = verdict_name(report_get_verdict(r, sub));
+		bool hit = false;
+
+		json_array_foreach(list, i, want)
+			hit |= !strcmp(json_string_value(want), now);
+		if (hit) {
+			e->nr_true++;
+			note(e->held, sizeof(e->held), "%s%s is %s", sub, now);
+		} else {
+			e->nr_false++;
+			note(e->failed, sizeof(e->failed), "%s%s is %s", sub, now);
+		}
+	}
+}
+
+static void eval_ran(json_t *ran, struct report *r, struct when_eval *e)
+{
+	json_t *id;
+	size_t i;
+
+	json_array_foreach(ran, i, id) {
+		const char *st = step_status_in_report(r, json_string_value(id));
+
+		if (st && !strcmp(st, "ok")) {
+			e->nr_true++;
+			note(e->held, sizeof(e->held), "%sstep %s ran%s", json_string_value(id), "");
+		} else {
+			e->nr_false++;
+			note(e->failed, sizeof(e->failed), "%sstep %s %s", json_string_value(id),
+			     st ? st : "did not run");
+		}
+	}
+}
+
+bool playbook_when_holds(json_t *when, struct report *r, char *why, size_t why_len)
+{
+	struct when_eval e = { .any = true };
+	const char *match = json_string_value(json_object_get(when, "match"));
+	bool holds;
+
+	if (!when) {
+		snprintf(why, why_len, "always runs in this playbook");
+		return true;
+	}
+	e.any = !match || strcmp(match, "all");
+	eval_verdicts(json_object_get(when, "verdict"), r, &e);
+	eval_ran(json_object_get(when, "ran"), r, &e);
+	holds = e.any ? e.nr_true > 0 : e.nr_false == 0;
+	if (holds)
+		snprintf(why, why_len, "its condition holds: %s", e.held);
+	else
+		snprintf(why, why_len, "its condition does not hold (%s of it): %s",
+			 e.any ? "none" : "not all", e.failed);
+	return holds;
 }
 
 static double step_weight(json_t *step)
 {
-	json_t *w = json_object_get(step, "weight");
-
-	return w ? json_number_value(w) : 1.0;
+	return json_num_or(step, "weight", 1.0);
 }
 
-/* Sum of the weights of the steps that will still run, this one included. */
-static double weights_left(json_t *pb, const struct run_opts *opts, size_t from_stage,
-			   size_t from_step)
+/* Sum of the weights of the steps that may still run, this one included. */
+static double weights_left(struct playbook_exec *x, size_t from_stage, size_t from_step)
 {
 	json_t *stage, *step;
 	double sum = 0;
 	size_t i, j;
 
-	json_array_foreach(json_object_get(pb, "stages"), i, stage) {
-		if (i < from_stage || !stage_selected(opts, json_string_value(json_object_get(stage, "id"))))
+	json_array_foreach(json_object_get(x->pb, "stages"), i, stage) {
+		if (i < from_stage || !playbook_stage_selected(x->opts->stages, stage_id(stage)))
 			continue;
 		json_array_foreach(json_object_get(stage, "steps"), j, step)
 			if (i > from_stage || j >= from_step)
@@ -172,26 +208,65 @@ static double weights_left(json_t *pb, const struct run_opts *opts, size_t from_
 	return sum;
 }
 
-static void run_step(json_t *step, const char *stage, const struct run_opts *opts,
-		     struct report *r, double budget_s, uint64_t run_deadline_ns)
+static bool forced(json_t *force, const char *id)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach(force, i, f)
+		if (!strcmp(json_string_value(f), "*") || !strcmp(json_string_value(f), id))
+			return true;
+	return false;
+}
+
+static void hook_end(struct playbook_exec *x, const char *stage, const char *id,
+		     enum step_status st, double elapsed_s, const char *reason)
+{
+	if (x->hooks && x->hooks->step_end)
+		x->hooks->step_end(x->hooks->arg, stage, id, st, elapsed_s, reason);
+}
+
+/* Runs one step, or records why it did not run. Returns true when it ran. */
+static bool run_step(struct playbook_exec *x, json_t *step, const char *stage, double budget_s,
+		     json_t *force)
 {
 	const char *id = json_string_value(json_object_get(step, "id"));
-	const struct step_kind *kind = step_kind_find(json_string_value(json_object_get(step, "run")));
+	const char *run = json_string_value(json_object_get(step, "run"));
+	const struct step_kind *kind = step_kind_find(run);
 	const char *title = json_string_value(json_object_get(step, "title"));
-	struct step_ctx ctx = { .report = r, .opts = opts, .args = step, .budget_s = budget_s };
+	struct step_ctx ctx = { .report = x->report, .opts = x->opts, .args = step,
+				.budget_s = budget_s };
 	uint64_t start = now_mono_ns();
+	char why[600];
+	json_t *rec;
 	enum step_status st;
+	bool holds;
 	double elapsed;
 
 	ctx.deadline_ns = start + (uint64_t)(budget_s * 1e9);
-	if (ctx.deadline_ns > run_deadline_ns)
-		ctx.deadline_ns = run_deadline_ns;
-	report_step_begin(r, stage, id, title ? title : kind->summary);
+	if (ctx.deadline_ns > x->deadline_ns)
+		ctx.deadline_ns = x->deadline_ns;
+	holds = playbook_when_holds(json_object_get(step, "when"), x->report, why, sizeof(why));
+	rec = report_step_begin(x->report, stage, id, title ? title : kind->summary);
+	json_object_set_new(rec, "run", json_string(run));
 	if (friday_stop_requested) {
-		report_step_end(r, STEP_SKIPPED, 0, "stopped before it ran (signal or deadline)");
-		return;
+		report_step_end(x->report, STEP_SKIPPED, 0, "stopped before it ran (signal or deadline)");
+		hook_end(x, stage, id, STEP_SKIPPED, 0, "stopped");
+		return false;
 	}
-	log_info("%s: %s (%.1f s budget)", stage, id, budget_s);
+	if (!holds && !forced(force, id)) {
+		report_step_end(x->report, STEP_SKIPPED, 0, "%s", why);
+		hook_end(x, stage, id, STEP_SKIPPED, 0, why);
+		return false;
+	}
+	if (!holds)
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "; run anyway: chosen by the "
+			 "person in guide mode");
+	json_object_set_new(rec, "why", json_string(why));
+	log_info("%s: %s (%.1f s budget): %s", stage, id, budget_s, why);
+	if (x->hooks && x->hooks->step_begin)
+		x->hooks->step_begin(x->hooks->arg, stage, id, title ? title : kind->summary, budget_s,
+				     x->deadline_ns);
 	st = kind->run(&ctx);
 	elapsed = (now_mono_ns() - start) / 1e9;
 	/* A step that ran past its deadline is recorded as such, whatever it said. */
@@ -200,28 +275,51 @@ static void run_step(json_t *step, const char *stage, const struct run_opts *opt
 		snprintf(ctx.reason, sizeof(ctx.reason), "ran %.1f s over a %.1f s budget",
 			 elapsed - budget_s, budget_s);
 	}
-	report_step_end(r, st, elapsed, "%s", ctx.reason);
+	report_step_end(x->report, st, elapsed, "%s", ctx.reason);
+	hook_end(x, stage, id, st, elapsed, ctx.reason);
+	return true;
 }
 
-int playbook_run(json_t *pb, const struct run_opts *opts, struct report *r)
+void playbook_exec_init(struct playbook_exec *x, json_t *pb, const struct run_opts *opts,
+			struct report *r, const struct playbook_hooks *hooks)
 {
-	uint64_t run_deadline = now_mono_ns() + (uint64_t)opts->duration_s * 1000000000ull;
-	json_t *stage, *step;
-	size_t i, j;
+	x->pb = pb;
+	x->opts = opts;
+	x->report = r;
+	x->hooks = hooks;
+	x->deadline_ns = now_mono_ns() + (uint64_t)opts->duration_s * 1000000000ull;
+}
 
-	json_array_foreach(json_object_get(pb, "stages"), i, stage) {
-		const char *sid = json_string_value(json_object_get(stage, "id"));
+int playbook_run_stage(struct playbook_exec *x, size_t stage_idx, json_t *force)
+{
+	json_t *stage = json_array_get(json_object_get(x->pb, "stages"), stage_idx), *step;
+	const char *sid = stage_id(stage);
+	int nr_ran = 0;
+	size_t j;
 
-		if (!stage_selected(opts, sid))
-			continue;
-		json_array_foreach(json_object_get(stage, "steps"), j, step) {
-			uint64_t now = now_mono_ns();
-			double left_s = now < run_deadline ? (run_deadline - now) / 1e9 : 0;
-			double wsum = weights_left(pb, opts, i, j);
-			double budget = wsum > 0 ? left_s * step_weight(step) / wsum : 0;
+	if (!stage)
+		return 0;
+	json_array_foreach(json_object_get(stage, "steps"), j, step) {
+		uint64_t now = now_mono_ns();
+		double left_s = now < x->deadline_ns ? (x->deadline_ns - now) / 1e9 : 0;
+		double wsum = weights_left(x, stage_idx, j);
+		double budget = wsum > 0 ? left_s * step_weight(step) / wsum : 0;
 
-			run_step(step, sid, opts, r, budget, run_deadline);
-		}
+		nr_ran += run_step(x, step, sid, budget, force);
 	}
+	return nr_ran;
+}
+
+int playbook_run(json_t *pb, const struct run_opts *opts, struct report *r,
+		 const struct playbook_hooks *hooks)
+{
+	struct playbook_exec x;
+	json_t *stage;
+	size_t i;
+
+	playbook_exec_init(&x, pb, opts, r, hooks);
+	json_array_foreach(json_object_get(pb, "stages"), i, stage)
+		if (playbook_stage_selected(opts->stages, stage_id(stage)))
+			playbook_run_stage(&x, i, NULL);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #define FRIDAY_PLAYBOOK_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,27 @@ struct step_kind {
 	enum step_status (*run)(struct step_ctx *ctx);
 };
 
+/* What a person (or a script) sees while a playbook runs: cli/progress.c
+ * draws these; the engine only calls them. Any may be NULL. */
+struct playbook_hooks {
+	void (*step_begin)(void *arg, const char *stage, const char *step, const char *title,
+			   double budget_s, uint64_t run_deadline_ns);
+	void (*step_end)(void *arg, const char *stage, const char *step, enum step_status st,
+			 double elapsed_s, const char *reason);
+	void *arg;
+};
+
+/* One run of a playbook, a stage at a time (`run` walks them all, `guide`
+ * asks between stages). deadline_ns is the end of the whole -d budget; the
+ * guide moves it on by the time it waited for the person. */
+struct playbook_exec {
+	json_t *pb;
+	const struct run_opts *opts;
+	struct report *report;
+	uint64_t deadline_ns;
+	const struct playbook_hooks *hooks;
+};
+
 /* The table of step kinds (playbooks/steps.c), NULL-name terminated. */
 extern const struct step_kind step_kinds[];
 const struct step_kind *step_kind_find(const char *name);
@@ -48,12 +70,36 @@ extern const size_t week_nr_stages;
 /* Loads a playbook by embedded name or by file path, validates it, and
  * returns it; on error returns NULL with err filled as "FILE:LINE:COL: what". */
 json_t *playbook_load(const char *name_or_file, char *err, size_t err_len);
-/* Validates a parsed playbook; 0 or -EINVAL with err filled. */
-int playbook_validate(json_t *pb, const char *origin, char *err, size_t err_len);
+/* Parses and validates a playbook's text; origin names it in errors. */
+json_t *playbook_parse(const char *text, const char *origin, char *err, size_t err_len);
+/* Validates a parsed playbook; 0 or -EINVAL with err filled as
+ * "ORIGIN:LINE:COL: what" (positions from json_positions(), or 0:0 when
+ * positions is NULL). */
+int playbook_validate(json_t *pb, json_t *positions, const char *origin, char *err,
+		      size_t err_len);
 
-/* Runs the playbook into the report, honouring opts->duration_s, the
- * stage filter and stop requests. Returns 0 (steps' failures are recorded,
- * not returned). */
-int playbook_run(json_t *pb, const struct run_opts *opts, struct report *r);
+/* The stage filter (--stages a,b): true when stage is selected. */
+bool playbook_stage_selected(const char *stages, const char *stage);
+/* Checks --stages against the playbook and -d against the steps' min_s
+ * before anything runs; 0 or -EINVAL with err filled. */
+int playbook_check_run(json_t *pb, const struct run_opts *opts, char *err, size_t err_len);
+
+/* Evaluates a step's "when" against the report's health[] and steps as
+ * they are now; says why in why (what held, or what did not). A NULL when
+ * always holds. */
+bool playbook_when_holds(json_t *when, struct report *r, char *why, size_t why_len);
+
+void playbook_exec_init(struct playbook_exec *x, json_t *pb, const struct run_opts *opts,
+			struct report *r, const struct playbook_hooks *hooks);
+/* Runs stage stage_idx (an index into the playbook's stages). force is
+ * NULL, or an array of step ids to run whatever their "when" says (the
+ * string "*" forces every step). Returns the number of steps that ran. */
+int playbook_run_stage(struct playbook_exec *x, size_t stage_idx, json_t *force);
+
+/* Runs every selected stage into the report, honouring opts->duration_s,
+ * the stage filter and stop requests. Returns 0 (steps' failures are
+ * recorded, not returned). */
+int playbook_run(json_t *pb, const struct run_opts *opts, struct report *r,
+		 const struct playbook_hooks *hooks);
 
 #endif
