@@ -18,6 +18,7 @@ struct command {
 extern const struct command commands[];
 
 int cmd_run(int argc, char **argv);
+int cmd_guide(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_caps(int argc, char **argv);
 int cmd_list(int argc, char **argv);

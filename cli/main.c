@@ -22,8 +22,27 @@ const struct command commands[] = {
 	  "  -F, --frequency HZ      CPU sampling frequency for profiles (default 99)\n"
 	  "  -o, --output ARCHIVE    archive path (default ./friday-HOST-TIME.tar.gz)\n"
 	  "  -v, --verbose           say what each step does (twice for debug)\n"
+	  "On a terminal one line on stderr shows the stage, the step and the time\n"
+	  "left; otherwise one plain line per step. NO_COLOR turns colour off.\n"
+	  "A playbook FILE is checked before anything runs: an error names its\n"
+	  "FILE:LINE:COL (see docs/playbooks.md; friday list -v playbooks).\n"
 	  "Exit status: 0 when the archive was written (whatever it found), 1 on\n"
 	  "failure, 2 on bad usage. Ctrl-C or SIGTERM still writes a partial archive.\n" },
+	{ "guide", "[same options as run]",
+	  "the same week step by step with a person at a terminal", cmd_guide,
+	  "Asks the problem-statement questions first (what makes you think there is\n"
+	  "a problem, has it ever performed well, what changed, the problem as a\n"
+	  "number such as 250 ms now and 20 ms expected, who else is affected, the\n"
+	  "environment), and whether to look at one process (a PID or a name) or\n"
+	  "cgroup. Before each stage it says what it will do and for how long; after\n"
+	  "it, the verdicts and findings so far and a numbered choice: go on (with\n"
+	  "the drill-downs the verdicts point at), also run a drill-down they do not\n"
+	  "point at, point at a process or cgroup, skip the stage, or stop and write\n"
+	  "the archive. The answers go into report.json (run.problem_statement).\n"
+	  "q, Ctrl-D or Ctrl-C stops at any time and still writes a partial archive.\n"
+	  "Without a terminal it reads the answers line by line from standard input,\n"
+	  "so a script can drive it. Time spent waiting for answers does not count\n"
+	  "against -d. Takes the options of run (see: friday run --help).\n" },
 	{ "check", "[-v]", "Monday's static checks only: no BPF, seconds", cmd_check,
 	  "Runs the static configuration checks and the past-error scan and prints\n"
 	  "their findings. Needs no privilege; writes no archive.\n" },

@@ -22,7 +22,17 @@ static bool no_color_env(void)
 	return v && *v;   /* no-color.org: set and not empty */
 }
 
+bool progress_want_color(int fd)
+{
+	return isatty(fd) && !no_color_env();
+}
+
 const char *progress_color(const struct progress *p, const char *what)
+{
+	return term_color(p && p->color, what);
+}
+
+const char *term_color(bool on, const char *what)
 {
 	static const struct { const char *name, *esc; } colors[] = {
 		{ "stage", "\033[1;36m" }, { "ok", "\033[32m" }, { "skipped", "\033[33m" },
@@ -31,7 +41,7 @@ const char *progress_color(const struct progress *p, const char *what)
 		{ "exonerated", "\033[32m" }, { "reset", "\033[0m" },
 	};
 
-	if (!p || !p->color)
+	if (!on)
 		return "";
 	for (size_t i = 0; i < ARRAY_SIZE(colors); i++)
 		if (!strcmp(colors[i].name, what))
@@ -144,7 +154,7 @@ void progress_init(struct progress *p)
 	memset(p, 0, sizeof(*p));
 	p->out = stderr;
 	p->tty = isatty(STDERR_FILENO);
-	p->color = p->tty && !no_color_env();
+	p->color = progress_want_color(STDERR_FILENO);
 	pthread_mutex_init(&p->lock, NULL);
 	p->hooks.step_begin = step_begin;
 	p->hooks.step_end = step_end;

@@ -33,7 +33,11 @@ void progress_init(struct progress *p);
 /* Clears the line and stops the ticker. */
 void progress_done(struct progress *p);
 
-/* Colour escapes, or "" when colour is off. */
+/* Colour escapes (what: stage, ok, skipped, bad, bold, dim, reset, or a
+ * verdict name), or "" when colour is off. */
 const char *progress_color(const struct progress *p, const char *what);
+const char *term_color(bool on, const char *what);
+/* Colour on fd: a terminal, and NO_COLOR unset or empty (no-color.org). */
+bool progress_want_color(int fd);
 
 #endif

@@ -280,6 +280,19 @@ static bool run_step(struct playbook_exec *x, json_t *step, const char *stage, d
 	return true;
 }
 
+double playbook_stage_budget_s(struct playbook_exec *x, size_t stage_idx)
+{
+	json_t *stage = json_array_get(json_object_get(x->pb, "stages"), stage_idx), *step;
+	uint64_t now = now_mono_ns();
+	double left_s = now < x->deadline_ns ? (x->deadline_ns - now) / 1e9 : 0;
+	double wsum = weights_left(x, stage_idx, 0), mine = 0;
+	size_t j;
+
+	json_array_foreach(json_object_get(stage, "steps"), j, step)
+		mine += step_weight(step);
+	return wsum > 0 ? left_s * mine / wsum : 0;
+}
+
 void playbook_exec_init(struct playbook_exec *x, json_t *pb, const struct run_opts *opts,
 			struct report *r, const struct playbook_hooks *hooks)
 {

@@ -96,6 +96,9 @@ void playbook_exec_init(struct playbook_exec *x, json_t *pb, const struct run_op
  * string "*" forces every step). Returns the number of steps that ran. */
 int playbook_run_stage(struct playbook_exec *x, size_t stage_idx, json_t *force);
 
+/* The share of the time left that stage stage_idx would get now. */
+double playbook_stage_budget_s(struct playbook_exec *x, size_t stage_idx);
+
 /* Runs every selected stage into the report, honouring opts->duration_s,
  * the stage filter and stop requests. Returns 0 (steps' failures are
  * recorded, not returned). */
