@@ -81,6 +81,25 @@ int cmd_caps(int argc, char **argv)
 	return 0;
 }
 
+/* With -v: each stage and its steps, their time shares and conditions. */
+static void list_playbook_stages(json_t *pb)
+{
+	json_t *stage, *step;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(pb, "stages"), i, stage) {
+		printf("      %-10s %s\n", jstr(stage, "id"), jstr(stage, "title"));
+		json_array_foreach(json_object_get(stage, "steps"), j, step) {
+			json_t *w = json_object_get(step, "weight"), *when = json_object_get(step, "when");
+			char *cond = when ? json_dumps(when, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+			printf("        %-20s %-14s weight %-4g%s%s\n", jstr(step, "id"), jstr(step, "run"),
+			       w ? json_number_value(w) : 1.0, cond ? " when " : "", cond ? cond : "");
+			free(cond);
+		}
+	}
+}
+
 static void list_playbooks(void)
 {
 	printf("playbooks:\n");
@@ -88,6 +107,8 @@ static void list_playbooks(void)
 		json_t *pb = json_loads(embedded_playbooks[i].json, 0, NULL);
 
 		printf("  %-16s %s\n", embedded_playbooks[i].name, jstr(pb, "description"));
+		if (verbose_level)
+			list_playbook_stages(pb);
 		json_decref(pb);
 	}
 }
@@ -130,6 +151,14 @@ int cmd_list(int argc, char **argv)
 		{ "collectors", list_collectors }, { "findings", list_findings },
 	};
 
+	for (int a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "-v") && strcmp(argv[a], "--verbose"))
+			continue;
+		verbose_level++;
+		memmove(&argv[a], &argv[a + 1], (argc - a) * sizeof(*argv));
+		argc--;
+		a--;
+	}
 	if (argc > 2)
 		return usage_error("list", "takes at most one argument");
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {

@@ -51,8 +51,10 @@ const struct command commands[] = {
 	  "kprobes, uprobes, perf events, ring buffer, cgroups, PSI, lockdown, root)\n"
 	  "and prints whether it works and why not.\n"
 	  "      --json              print the same as JSON\n" },
-	{ "list", "[playbooks|checks|collectors|findings]", "list what friday has", cmd_list,
-	  "Without an argument lists all four.\n" },
+	{ "list", "[-v] [playbooks|checks|collectors|findings]", "list what friday has", cmd_list,
+	  "Without an argument lists all four.\n"
+	  "  -v, --verbose           with the playbooks, their stages and steps (the\n"
+	  "                          step kind, its time share, and when it runs)\n" },
 	{ "show", "ARCHIVE", "print the summary of an archive", cmd_show,
 	  "Prints the summary.txt of a friday archive: host, window, verdicts and\n"
 	  "the top findings.\n" },

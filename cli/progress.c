@@ -130,21 +130,30 @@ static void step_begin(void *arg, const char *stage, const char *step, const cha
 	pthread_mutex_unlock(&p->lock);
 }
 
+static const char *elapsed_str(enum step_status st, double elapsed_s, char *buf, size_t len)
+{
+	if (st == STEP_SKIPPED)
+		return "";
+	snprintf(buf, len, " after %.1f s", elapsed_s);
+	return buf;
+}
+
 static void step_end(void *arg, const char *stage, const char *step, enum step_status st,
 		     double elapsed_s, const char *reason)
 {
 	struct progress *p = arg;
 	const char *name = step_status_name(st);
+	char when[32];
 
 	pthread_mutex_lock(&p->lock);
 	clear(p);
 	p->step_active = false;
 	/* On a terminal the in-place line is enough for steps that went well. */
 	if (!p->tty || st != STEP_OK)
-		fprintf(p->out, "friday: [%s] %s: %s%s%s after %.1f s%s%s\n", stage, step,
+		fprintf(p->out, "friday: [%s] %s: %s%s%s%s%s%s\n", stage, step,
 			progress_color(p, st == STEP_OK ? "ok" : st == STEP_SKIPPED ? "skipped" : "bad"),
-			name, progress_color(p, "reset"), elapsed_s, reason && *reason ? ": " : "",
-			reason ? reason : "");
+			name, progress_color(p, "reset"), elapsed_str(st, elapsed_s, when, sizeof(when)),
+			reason && *reason ? ": " : "", reason ? reason : "");
 	fflush(p->out);
 	pthread_mutex_unlock(&p->lock);
 }
