@@ -378,7 +378,8 @@ static size_t build_choices(struct guide *g, size_t next, struct choice *c)
 	json_array_foreach(json_object_get(stage, "steps"), j, step) {
 		json_t *when = json_object_get(step, "when");
 
-		if (!when)
+		/* Drill-downs are the steps that follow verdicts. */
+		if (!json_object_get(when, "verdict"))
 			continue;
 		if (playbook_when_holds(when, g->week.report, why, sizeof(why))) {
 			off += snprintf(suggested + off, off < sizeof(suggested) ? sizeof(suggested) - off : 0,
