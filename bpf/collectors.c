@@ -5,9 +5,13 @@
 #include "bpf/collector.h"
 
 extern const struct collector_ops profile_collector;
+extern const struct collector_ops memhealth_collector;
+extern const struct collector_ops diskhealth_collector;
 
 const struct collector_ops *const collector_table[] = {
 	&profile_collector,
+	&memhealth_collector,
+	&diskhealth_collector,
 	NULL,
 };
 

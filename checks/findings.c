@@ -18,6 +18,8 @@ const struct finding_def static_check_findings[] = {
 
 const struct finding_def *const finding_tables[] = {
 	static_check_findings,
+	memory_health_findings,
+	disk_health_findings,
 	NULL,
 };
 

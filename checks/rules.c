@@ -7,7 +7,14 @@
 
 #include "playbooks/playbook.h"
 
+void judge_memory(struct report *r);
+void judge_disk(struct report *r);
+
 const struct rule rule_table[] = {
+	{ "memory-health", "memory", "Swapping, reclaim and compaction stalls, major faults, "
+	  "OOM kills (memhealth)", judge_memory },
+	{ "disk-health", "disk", "Block I/O latency before and in the device, queue, errors, "
+	  "cgroup throttling (diskhealth, fslat)", judge_disk },
 	{ NULL },
 };
 

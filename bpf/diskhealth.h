@@ -1,0 +1,62 @@
+/* diskhealth.h: what diskhealth.bpf.c and diskhealth.c share. */
+#ifndef FRIDAY_DISKHEALTH_H
+#define FRIDAY_DISKHEALTH_H
+
+#include "hist_slots.h"
+
+#define DISK_COMM_LEN 16
+#define DISK_MAX_INFLIGHT 16384
+#define DISK_MAX_DEVS 256
+#define DISK_MAX_WHO 4096
+
+enum disk_op { DISK_OP_READ, DISK_OP_WRITE, DISK_OP_OTHER, DISK_NR_OPS };
+
+/* Histograms kept per device (log2 slots). */
+enum disk_hist {
+	DISK_HIST_DEVICE,     /* issue -> complete, microseconds */
+	DISK_HIST_QUEUE,      /* request allocated -> issue, microseconds */
+	DISK_HIST_SIZE,       /* bytes */
+	DISK_HIST_DEPTH,      /* requests in the device, sampled at each issue */
+	DISK_NR_HISTS
+};
+
+struct disk_hist_key {
+	__u32 dev;
+	__u32 hist;
+};
+
+struct disk_slots {
+	__u64 slots[HIST_SLOTS];
+};
+
+struct disk_dev_key {
+	__u32 dev;
+	__u32 op;
+};
+
+struct disk_dev_stats {
+	__u64 count;
+	__u64 bytes;
+	__u64 device_ns;      /* sum of issue -> complete */
+	__u64 queue_ns;       /* sum of allocated -> issue */
+	__u64 max_device_ns;
+	__u64 errors;
+};
+
+/* Who is behind the I/O: the submitting process and its blkio cgroup. */
+struct disk_who_key {
+	__u32 dev;
+	__u32 tgid;
+	__u64 blkcg_id;
+};
+
+struct disk_who {
+	char comm[DISK_COMM_LEN];
+	__u64 reads;
+	__u64 writes;
+	__u64 bytes;
+	__u64 device_ns;
+	__u64 queue_ns;
+};
+
+#endif
