@@ -13,12 +13,13 @@ sleeper=$!
 at_exit "kill $sleeper 2>/dev/null"
 
 # 1. The whole week of the cpu playbook: answers, a bad number then a good
-# one, a bad menu choice, then 2 = thursday with the CPU drill-down although
-# the verdicts do not point at it.
+# one, go on to tuesday, a bad menu choice then go on to wednesday, then
+# 2 = thursday with the CPU drill-down although the verdicts do not point
+# at it.
 out="$SCRATCH/week.tar.gz"
 printf '%s\n' "the API is slow" "yes, until Monday" "a deploy on Monday" \
 	"p99 request latency" "fast" "250 ms" "20 ms" "every client" "nothing to add" \
-	fri-g-sleeper 1 9 2 > "$SCRATCH/answers"
+	fri-g-sleeper 1 9 1 2 > "$SCRATCH/answers"
 "$FRIDAY" guide --playbook cpu -d 3 -o "$out" < "$SCRATCH/answers" > "$SCRATCH/stdout" 2> "$SCRATCH/stderr" ||
 	fail "guide exited $?: $(cat "$SCRATCH/stderr")"
 unpack "$out"
@@ -38,16 +39,16 @@ grep -q "a number, please" "$SCRATCH/stdout" || fail "'fast' was taken as a numb
 grep -q "a number from 1 to" "$SCRATCH/stdout" || fail "choice 9 was accepted"
 [ "$(jqr .run.target)" = "pid $sleeper" ] || fail "target is $(jqr .run.target), not pid $sleeper"
 [ "$(jqr '.run.partial // false')" = false ] || fail "a whole week marked partial"
-[ "$(jqr '[.stages[].id] | join(",")')" = monday,tuesday,thursday ] || fail "stages $(jqr -c '[.stages[].id]')"
+[ "$(jqr '[.stages[].id] | join(",")')" = monday,tuesday,wednesday,thursday ] || fail "stages $(jqr -c '[.stages[].id]')"
 jqr '.stages[] | select(.id == "thursday") | .steps[] | select(.id == "cpu-drill-down") | .why' |
 	grep -q "run anyway: chosen by the person" || fail "the chosen drill-down does not say why it ran"
-[ "$(jqr '[.run.guide[] | select(.action == "choice")] | length')" = 2 ] || fail "choices not recorded"
+[ "$(jqr '[.run.guide[] | select(.action == "choice")] | length')" = 3 ] || fail "choices not recorded"
 jqr '.run.guide[] | select(.action == "choice" and .before == "thursday") | .choice' |
 	grep -q "and also cpu-drill-down" || fail "choice 2 was not the drill-down"
 # Before each stage two lines: what and how long; after it, verdicts and findings.
 grep -q "^tuesday: CPU health" "$SCRATCH/stdout" || fail "no announcement of tuesday"
 grep -q "^  steps: cpu-health, cpu-verdict; about [0-9]* s" "$SCRATCH/stdout" || fail "no steps line"
-[ "$(grep -c "^Verdicts so far:" "$SCRATCH/stdout")" = 3 ] || fail "verdicts not shown after each stage"
+[ "$(grep -c "^Verdicts so far:" "$SCRATCH/stdout")" = 4 ] || fail "verdicts not shown after each stage"
 grep -q "^Findings so far: [0-9]" "$SCRATCH/stdout" || fail "no findings line"
 
 # 2. q at the menu after Monday: a partial archive with the answers.
