@@ -20,6 +20,7 @@ const struct finding_def *const finding_tables[] = {
 	static_check_findings,
 	memory_health_findings,
 	disk_health_findings,
+	load_findings,
 	NULL,
 };
 

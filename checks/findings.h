@@ -22,6 +22,7 @@ extern const struct finding_def *const finding_tables[];
 extern const struct finding_def static_check_findings[];
 extern const struct finding_def memory_health_findings[];
 extern const struct finding_def disk_health_findings[];
+extern const struct finding_def load_findings[];        /* checks/load_findings.c */
 
 const struct finding_def *finding_def_find(const char *id);
 size_t finding_def_count(void);

@@ -121,8 +121,12 @@ char *sb_take(struct strbuf *sb, size_t *len)
 		sb_free(sb);
 		return NULL;
 	}
-	if (!sb->buf && !sb_grow(sb, 0))
-		return NULL;
+	if (!sb->buf) {
+		/* Nothing was appended: hand over an empty string, terminated. */
+		if (!sb_grow(sb, 0))
+			return NULL;
+		sb->buf[0] = '\0';
+	}
 	out = sb->buf;
 	if (len)
 		*len = sb->len;

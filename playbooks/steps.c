@@ -21,6 +21,8 @@ const struct step_kind step_kinds[] = {
 	{ "inventory", "What this host is (ST-00)", step_inventory },
 	{ "capabilities", "What this host supports, by trial", step_capabilities },
 	{ "static_checks", "Static configuration checks (ST-xx)", step_static_checks },
+	{ "load_snapshot", "Load snapshot: USE figures from /proc over 1 s intervals (T60-xx)",
+	  step_load_snapshot },
 	{ "collect", "Run BPF collectors together in one window", step_collect },
 	{ "judge", "Turn measurements into findings and verdicts", step_judge },
 	{ NULL, NULL, NULL },
