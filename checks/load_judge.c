@@ -27,7 +27,7 @@ enum {
 	TH_LOAD_AVG, TH_CPU_PSI, TH_SWAP_SUSTAINED, TH_MEM_AVAIL, TH_MEM_PSI_SOME,
 	TH_MEM_PSI_FULL, TH_DISK_UTIL, TH_DISK_UTIL_SAT, TH_DISK_AQU, TH_DISK_R_AWAIT,
 	TH_DISK_MIN_READS, TH_IO_PSI_FULL, TH_RETRANS_SUSTAINED, TH_RETRANS_PCT,
-	TH_RETRANS_MIN_SEGS, TH_SUSTAINED,
+	TH_RETRANS_MIN_SEGS, TH_SUSTAINED, TH_MIN_SAMPLES, TH_STEAL_SUSTAINED,
 };
 
 static const struct threshold thresholds[] = {
@@ -79,7 +79,18 @@ static const struct threshold thresholds[] = {
 		"METHODOLOGY T60-14 [heur]" },
 	[TH_SUSTAINED] = { "any", 0, "any increase over the window -> warning",
 		"METHODOLOGY USE-NIC-S, USE-NIC-E [S6, S7]" },
+	[TH_MIN_SAMPLES] = { "min_samples", 3, "'sustained' needs at least 3 samples",
+		"METHODOLOGY 2.2 [heur]" },
+	[TH_STEAL_SUSTAINED] = { "steal_sustained_fraction", 0.5,
+		"steal > 0 in at least half the intervals", "METHODOLOGY T60-06 [heur]" },
 };
+
+/* True when over of nr samples is "sustained": at least the fraction of
+ * threshold th, out of enough samples to speak of a pattern at all. */
+static bool sustained(double over, double nr, int th)
+{
+	return nr >= thresholds[TH_MIN_SAMPLES].value && over >= nr * thresholds[th].value;
+}
 
 /* ---- reading report.load ------------------------------------------------------ */
 
@@ -161,7 +172,7 @@ static size_t judge_runqueue(struct report *r, json_t *load)
 	    !num_at(load, "runq.nr_samples", &nr) || !num_at(load, "runq.procs_running_avg", &avg) ||
 	    !num_at(load, "runq.procs_running_max", &max) || over == 0 || nr == 0)
 		return 0;
-	sev = over >= nr * thresholds[TH_RUNQ_SUSTAINED].value ? SEV_CRITICAL : SEV_INFO;
+	sev = sustained(over, nr, TH_RUNQ_SUSTAINED) ? SEV_CRITICAL : SEV_INFO;
 	top_names(load, top, sizeof(top), 3);
 	report_add_finding(r, "cpu.runqueue_saturated", sev,
 		evidence(json_pack("{s:O, s:f, s:f, s:f, s:f, s:f}",
@@ -202,7 +213,7 @@ static size_t judge_steal(struct report *r, json_t *load)
 		return 0;
 	if (steal > thresholds[TH_STEAL_CRIT].value)
 		sev = SEV_CRITICAL;
-	else if (steal >= thresholds[TH_STEAL_WARN].value && with * 2 >= nr)
+	else if (steal >= thresholds[TH_STEAL_WARN].value && sustained(with, nr, TH_STEAL_SUSTAINED))
 		sev = SEV_WARNING;
 	else
 		return 0;
@@ -290,7 +301,7 @@ static size_t judge_swapping(struct report *r, json_t *load)
 	num_at(load, "memory.swapout_pages_per_s", &so);
 	if (si <= 0 && so <= 0)
 		return 0;
-	sev = nr && with >= nr * thresholds[TH_SWAP_SUSTAINED].value ? SEV_CRITICAL : SEV_WARNING;
+	sev = sustained(with, nr, TH_SWAP_SUSTAINED) ? SEV_CRITICAL : SEV_WARNING;
 	report_add_finding(r, "memory.swap_active", sev,
 		evidence(json_pack("{s:f, s:f, s:I, s:I}", "swapin_pages_per_s", si,
 				   "swapout_pages_per_s", so, "intervals_swapping", (json_int_t)with,
@@ -338,7 +349,7 @@ static size_t judge_memory_psi(struct report *r, json_t *load)
 		return 0;
 	num_at(load, "pressure.memory.full.window_pct", &full);
 	some_hit = some >= thresholds[TH_MEM_PSI_SOME].value;
-	full_hit = nr && with >= nr * thresholds[TH_MEM_PSI_FULL].value;
+	full_hit = sustained(with, nr, TH_MEM_PSI_FULL);
 	if (!some_hit && !full_hit)
 		return 0;
 	report_add_finding(r, "memory.pressure", SEV_WARNING,
@@ -436,7 +447,7 @@ static size_t judge_retransmits(struct report *r, json_t *load)
 	if (ratio > thresholds[TH_RETRANS_PCT].value && out >= thresholds[TH_RETRANS_MIN_SEGS].value) {
 		sev = SEV_CRITICAL;
 		th = TH_RETRANS_PCT;
-	} else if (nr && with >= nr * thresholds[TH_RETRANS_SUSTAINED].value) {
+	} else if (sustained(with, nr, TH_RETRANS_SUSTAINED)) {
 		sev = SEV_WARNING;
 		th = TH_RETRANS_SUSTAINED;
 	} else {

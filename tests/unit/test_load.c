@@ -220,6 +220,15 @@ static void test_runq_transient_is_info(void **state)
 	r = judge(load);
 	assert_string_equal(sev_of(r, "cpu.runqueue_saturated"), "critical");
 	report_free(r);
+
+	/* Two samples out of two (a -d too short for more) are not "sustained". */
+	load = quiet_load();
+	runq = json_object_get(load, "runq");
+	json_object_set_new(runq, "samples_over_cpus", json_integer(2));
+	json_object_set_new(runq, "nr_samples", json_integer(2));
+	r = judge(load);
+	assert_string_equal(sev_of(r, "cpu.runqueue_saturated"), "info");
+	report_free(r);
 }
 
 static void test_sys_time(void **state)
