@@ -9,6 +9,7 @@
 #include "bpf/collector.h"
 #include "checks/check.h"
 #include "checks/findings.h"
+#include "checks/load.h"
 #include "checks/monday.h"
 #include "cli/commands.h"
 #include "lib/util.h"
@@ -119,6 +120,9 @@ static void list_checks(void)
 	for (size_t i = 0; static_checks[i].id; i++)
 		printf("  %-12s %-34s %s\n", static_checks[i].id, static_checks[i].title,
 		       static_checks[i].source);
+	printf("load snapshot rules (step load_snapshot, judged on report.load):\n");
+	for (size_t i = 0; load_rules[i].id; i++)
+		printf("  %-18s %s\n", load_rules[i].id, load_rules[i].summary);
 }
 
 static void list_collectors(void)

@@ -1,5 +1,6 @@
 /* summary.c: summary.txt, at most 80 columns, to paste into a ticket:
- * host, window, verdicts, top findings, where the archive is. The same
+ * host, window, verdicts, Monday's load figures, top findings, where the
+ * archive is. The same
  * text is what `friday show` prints. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,71 @@ static void summary_findings(struct strbuf *sb, struct report *r)
 	sb_append(sb, "\n");
 }
 
+static double jnum_at(json_t *o, const char *k1, const char *k2)
+{
+	json_t *v = json_object_get(o, k1);
+
+	return json_number_value(k2 ? json_object_get(v, k2) : v);
+}
+
+static void summary_load_line(struct strbuf *sb, const char *text)
+{
+	sb_append(sb, "  ");
+	sb_wrap(sb, text, SUMMARY_COLS, 2, 4);
+	sb_append(sb, "\n");
+}
+
+/* Monday's load snapshot in a few lines: what vmstat, mpstat, iostat,
+ * sar and pidstat would have shown (report.load, docs/report-schema.md). */
+static void summary_load(struct strbuf *sb, struct report *r)
+{
+	json_t *load = report_get(r, "load"), *d, *p, *busiest = NULL;
+	char line[512];
+	size_t i, off;
+
+	if (!json_object_get(load, "window_s"))
+		return;
+	sb_printf(sb, "Load (Monday, %.0f s in %lld intervals):\n", jnum_at(load, "window_s", NULL),
+		  (long long)json_integer_value(json_object_get(load, "nr_intervals")));
+	snprintf(line, sizeof(line), "CPU %.0f%% busy (sys %.0f%%, iowait %.0f%%, steal %.0f%%); "
+		 "run queue %.1f avg, %.0f max on %lld CPUs; load %.2f %.2f %.2f",
+		 jnum_at(load, "cpu", "util_pct"), jnum_at(load, "cpu", "vmstat_sy_pct"),
+		 jnum_at(load, "cpu", "iowait_pct"), jnum_at(load, "cpu", "steal_pct"),
+		 jnum_at(load, "runq", "procs_running_avg"), jnum_at(load, "runq", "procs_running_max"),
+		 (long long)json_integer_value(json_object_get(load, "cpus")),
+		 jnum_at(load, "loadavg", "avg1"), jnum_at(load, "loadavg", "avg5"),
+		 jnum_at(load, "loadavg", "avg15"));
+	summary_load_line(sb, line);
+	snprintf(line, sizeof(line), "Memory %.0f%% available; swap in/out %.0f/%.0f pages/s; "
+		 "%.0f major faults/s", jnum_at(load, "memory", "available_pct"),
+		 jnum_at(load, "memory", "swapin_pages_per_s"),
+		 jnum_at(load, "memory", "swapout_pages_per_s"),
+		 jnum_at(load, "memory", "major_faults_per_s"));
+	summary_load_line(sb, line);
+	json_array_foreach(json_object_get(load, "disks"), i, d)
+		if (!busiest || jnum_at(d, "util_pct", NULL) > jnum_at(busiest, "util_pct", NULL))
+			busiest = d;
+	if (busiest) {
+		snprintf(line, sizeof(line), "Busiest disk %s: %.0f%% util, %.0f IOPS, await %.1f ms, "
+			 "aqu-sz %.2f", jstr(busiest, "name", "?"), jnum_at(busiest, "util_pct", NULL),
+			 jnum_at(busiest, "iops", NULL), jnum_at(busiest, "await_ms", NULL),
+			 jnum_at(busiest, "aqu_sz", NULL));
+		summary_load_line(sb, line);
+	}
+	off = snprintf(line, sizeof(line), "Top by CPU:");
+	json_array_foreach(json_object_get(load, "top_processes"), i, p) {
+		if (i >= 3 || off >= sizeof(line))
+			break;
+		off += snprintf(line + off, sizeof(line) - off, "%s %s (%lld) %.0f%%", i ? "," : "",
+				jstr(p, "comm", "?"),
+				(long long)json_integer_value(json_object_get(p, "pid")),
+				jnum_at(p, "cpu_pct", NULL));
+	}
+	if (i > 0)
+		summary_load_line(sb, line);
+	sb_append(sb, "\n");
+}
+
 static void summary_steps(struct strbuf *sb, struct report *r)
 {
 	int counts[STEP_TIMEOUT + 1] = { 0 };
@@ -148,6 +214,7 @@ int write_summary_txt(struct report *r, struct out_files *out)
 
 	summary_header(&sb, r);
 	summary_verdicts(&sb, r);
+	summary_load(&sb, r);
 	summary_findings(&sb, r);
 	summary_steps(&sb, r);
 	if (json_string_value(json_object_get(run, "archive"))) {
