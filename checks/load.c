@@ -667,7 +667,8 @@ static void write_window(json_t *load, const struct load_opts *o,
 			"avg15", jnum(last->la.avg15), "runnable", (int)last->la.nr_runnable,
 			"threads", (int)last->la.nr_threads));
 	json_object_set_new(load, "memory", memory_section(first, last, dt));
-	json_object_set_new(load, "disks", disks_section(o->root, first, last, dt));
+	json_object_set_new(load, "disks", disks_section(o->root_after ? o->root_after : o->root,
+							 first, last, dt));
 	json_object_set_new(load, "network", network_section(first, last, dt));
 	json_object_set_new(load, "pressure", pressure_section(first, last, dt));
 	json_object_set_new(load, "top_processes", top_section(pa, pb, dt, o->nr_top, &seen_ticks));
@@ -686,6 +687,7 @@ int load_collect(struct report *r, const struct load_opts *o, char *why, size_t 
 	struct proc_table pa = { 0 }, pb = { 0 };
 	uint64_t start_ns = now_mono_ns(), next_ns;
 	size_t nr = 0, max_nr = (size_t)fmax(1, floor(o->window_s / o->interval_s + 1e-9));
+	const char *after = o->root_after ? o->root_after : o->root;
 	int err;
 
 	json_object_set_new(load, "intervals", intervals);
@@ -700,14 +702,14 @@ int load_collect(struct report *r, const struct load_opts *o, char *why, size_t 
 	memset(&cur, 0, sizeof(cur));
 	for (nr = 0; nr < max_nr; nr++) {
 		next_ns = start_ns + (uint64_t)((nr + 1) * o->interval_s * 1e9);
-		if (!sleep_until_ns(next_ns) || take_sample(o->root, &cur, load))
+		if (!sleep_until_ns(next_ns) || take_sample(after, &cur, load))
 			break;
 		json_array_append_new(intervals, interval_row(&prev, &cur, first.t_s));
 		if (prev.stat.cpus != first.stat.cpus)
 			free_sample(&prev);
 		prev = cur;
 	}
-	proc_table_scan(o->root, &pb);
+	proc_table_scan(after, &pb);
 	if (nr == 0) {
 		snprintf(why, why_len, "stopped before the second snapshot");
 		err = -EINTR;

@@ -20,6 +20,8 @@
 
 struct load_opts {
 	const char *root;        /* "" for the live host, else a fixture tree */
+	const char *root_after;  /* NULL, or a second tree for every snapshot
+				  * after the first (tests: known deltas) */
 	double window_s;         /* from the first snapshot to the last */
 	double interval_s;       /* between snapshots; 1 s (METHODOLOGY 2.2) */
 	size_t nr_top;           /* processes kept in top_processes */

@@ -1,14 +1,16 @@
 /* test_load.c: Monday's load snapshot. The rules of checks/load_judge.c on
  * recorded snapshots (report.load of real runs on the 6.18 test host: idle,
  * and 6 spinning threads on 2 CPUs) and on hand-built ones at each side of
- * every threshold; and the collector on a fixture /proc tree, where nothing
- * moves, so every rate must be zero. */
+ * every threshold; and the collector on fixture /proc trees: one where
+ * nothing moves (every rate zero), and a pair with hand-made deltas whose
+ * iostat, mpstat, sar and pidstat figures are worked out by hand. */
 #include "tests/unit/testutil.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "checks/findings.h"
 #include "checks/load.h"
@@ -526,6 +528,102 @@ static void test_collect_fixture_tree(void **state)
 	report_free(r);
 }
 
+static double fig(json_t *o, const char *path)
+{
+	char key[64];
+	const char *dot;
+
+	while ((dot = strchr(path, '.'))) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+		o = json_object_get(o, key);
+		path = dot + 1;
+	}
+	if (!json_is_number(json_object_get(o, path)))
+		fail_msg("no number at %s", path);
+	return json_number_value(json_object_get(o, path));
+}
+
+/* Within 3% (the window is measured, and figures are rounded to 0.01). */
+static void assert_near(double got, double want, const char *what)
+{
+	if (got < want * 0.97 - 0.011 || got > want * 1.03 + 0.011)
+		fail_msg("%s: %.3f, expected %.3f", what, got, want);
+}
+
+/* Known deltas: a first snapshot of host-6.18 and a second of
+ * host-6.18-later, which differs by hand-made amounts. Checks the iostat,
+ * mpstat, sar and pidstat formulas (METHODOLOGY T60-05, T60-10, T60-11,
+ * T60-13, T60-14) against numbers worked out by hand, then the judge. */
+static void test_collect_known_deltas(void **state)
+{
+	struct load_opts o = { .root = FIXTURES "/proc/host-6.18",
+			       .root_after = FIXTURES "/proc/host-6.18-later",
+			       .window_s = 1.0, .interval_s = 1.0, .nr_top = 5 };
+	struct report *r = report_new();
+	json_t *load, *vda = NULL, *eth0 = NULL, *d, *cpu1, *top;
+	char why[256];
+	double dt;
+	size_t i;
+
+	assert_int_equal(load_collect(r, &o, why, sizeof(why)), 0);
+	load = report_get(r, "load");
+	dt = fig(load, "window_s");
+	assert_true(dt > 0.95 && dt < 1.2);
+	/* /proc/stat: +100 user, +50 system, +40 idle, +10 iowait jiffies. */
+	assert_near(fig(load, "cpu.util_pct"), 75, "util_pct");
+	assert_near(fig(load, "cpu.user_pct"), 50, "user_pct");
+	assert_near(fig(load, "cpu.sys_pct"), 25, "sys_pct");
+	assert_near(fig(load, "cpu.iowait_pct"), 5, "iowait_pct");
+	assert_near(fig(load, "cpu.idle_pct"), 20, "idle_pct");
+	cpu1 = json_array_get(json_object_get(json_object_get(load, "cpu"), "per_cpu"), 1);
+	assert_near(fig(cpu1, "util_pct"), 50, "cpu1 util_pct");
+	assert_near(fig(cpu1, "iowait_pct"), 10, "cpu1 iowait_pct");
+	assert_near(fig(load, "context_switches_per_s"), 1000 / dt, "ctxt/s");
+	assert_int_equal((int)fig(load, "runq.procs_running_max"), 5);
+	assert_near(fig(load, "memory.major_faults_per_s"), 40 / dt, "majflt/s");
+	/* diskstats vda: +100 reads in 1500 ms, 2048 sectors; +50 writes in
+	 * 250 ms; io_ticks +50 ms; time_in_queue +400 ms. */
+	json_array_foreach(json_object_get(load, "disks"), i, d)
+		if (!strcmp(json_string_value(json_object_get(d, "name")), "vda"))
+			vda = d;
+	assert_non_null(vda);
+	assert_near(fig(vda, "r_await_ms"), 15, "r_await_ms");
+	assert_near(fig(vda, "w_await_ms"), 5, "w_await_ms");
+	assert_near(fig(vda, "await_ms"), 1750.0 / 150, "await_ms");
+	assert_near(fig(vda, "util_pct"), 100 * 50 / (dt * 1000), "util_pct");
+	assert_near(fig(vda, "aqu_sz"), 400 / (dt * 1000), "aqu_sz");
+	assert_near(fig(vda, "iops"), 150 / dt, "iops");
+	assert_near(fig(vda, "read_kb_per_s"), 1024 / dt, "read_kb_per_s");
+	/* net/dev eth0: +1000000 rx bytes, +3 rx drops; snmp: +200 OutSegs, +5 RetransSegs. */
+	json_array_foreach(json_object_get(json_object_get(load, "network"), "interfaces"), i, d)
+		if (!strcmp(json_string_value(json_object_get(d, "name")), "eth0"))
+			eth0 = d;
+	assert_non_null(eth0);
+	assert_near(fig(eth0, "rx_bytes_per_s"), 1e6 / dt, "rx_bytes_per_s");
+	assert_int_equal((int)fig(eth0, "rx_drops"), 3);
+	assert_near(fig(load, "network.tcp.retrans_pct"), 2.5, "retrans_pct");
+	assert_int_equal((int)fig(load, "network.tcp.active_opens"), 3);
+	/* PSI io full: +100000 us. */
+	assert_near(fig(load, "pressure.io.full.window_pct"), 10 / dt, "io full window_pct");
+	/* PID 1: +20 ticks of utime. */
+	top = json_array_get(json_object_get(load, "top_processes"), 0);
+	assert_non_null(top);
+	assert_string_equal(json_string_value(json_object_get(top, "comm")), "process_api");
+	assert_near(fig(top, "cpu_pct"), 20.0 / sysconf(_SC_CLK_TCK) / dt * 100, "cpu_pct");
+
+	load_judge(r);
+	assert_string_equal(sev_of(r, "disk.read_latency_high"), "warning");
+	assert_null(find(r, "disk.queue_saturated"));
+	assert_string_equal(sev_of(r, "network.tcp_retransmits"), "critical");
+	assert_string_equal(sev_of(r, "network.nic_drops"), "warning");
+	assert_string_equal(sev_of(r, "disk.io_pressure"), "warning");
+	assert_string_equal(sev_of(r, "cpu.sys_time_high"), "warning");
+	/* One sample of r = 5 on 2 CPUs: seen, not sustained. */
+	assert_string_equal(sev_of(r, "cpu.runqueue_saturated"), "info");
+	assert_evidence(r);
+	report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -544,6 +642,7 @@ int main(void)
 		cmocka_unit_test(test_network),
 		cmocka_unit_test(test_missing_sections),
 		cmocka_unit_test(test_collect_fixture_tree),
+		cmocka_unit_test(test_collect_known_deltas),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
