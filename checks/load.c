@@ -47,7 +47,6 @@ enum { NET_RETRANS = 2, NET_OUTSEGS = 3 };
 
 static const char *const psi_resources[] = { "cpu", "memory", "io" };
 #define NR_PSI ARRAY_SIZE(psi_resources)
-enum { PSI_CPU, PSI_MEM, PSI_IO };
 
 /* One reading of every file. */
 struct sample {
@@ -149,11 +148,13 @@ static int take_sample(const char *root, struct sample *s, json_t *load)
 	if ((err = procfs_read_softnet(root, &s->softnet, &s->nr_softnet)))
 		note_unavailable(load, "net/softnet_stat", err);
 	for (size_t i = 0; i < NR_PSI; i++) {
+		char name[32];
+
 		err = procfs_read_pressure(root, psi_resources[i], &s->psi[i]);
 		s->psi_ok[i] = !err;
+		snprintf(name, sizeof(name), "pressure/%s", psi_resources[i]);
 		if (err)
-			note_unavailable(load, i == PSI_CPU ? "pressure/cpu" :
-					 i == PSI_MEM ? "pressure/memory" : "pressure/io", err);
+			note_unavailable(load, name, err);
 	}
 	read_meminfo(root, s);
 	read_vmstat(root, s);
