@@ -79,6 +79,15 @@ $(BUILD)/obj/%.o: %.c $(SKELS) $(wildcard */*.h) | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# Syscall names for syscount, from the C library's headers for this arch,
+# generated at build time (no dependency on audit's ausyscall).
+$(BUILD)/syscall_names.h: | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	echo '#include <sys/syscall.h>' | $(CC) -dM -E - | \
+		sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9][0-9]*\)$$/\t[\2] = "\1",/p' > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/bpf/syscount.o: $(BUILD)/syscall_names.h
+
 # Playbooks are data, embedded in the binary: one generated C table.
 $(BUILD)/playbooks_embed.c: $(PLAYBOOKS) playbooks/embed.sh
 	@mkdir -p $(dir $@)

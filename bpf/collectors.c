@@ -7,11 +7,19 @@
 extern const struct collector_ops profile_collector;
 extern const struct collector_ops memhealth_collector;
 extern const struct collector_ops diskhealth_collector;
+extern const struct collector_ops runqlat_collector;
+extern const struct collector_ops proclife_collector;
+extern const struct collector_ops syscount_collector;
+extern const struct collector_ops futexwait_collector;
 
 const struct collector_ops *const collector_table[] = {
 	&profile_collector,
 	&memhealth_collector,
 	&diskhealth_collector,
+	&runqlat_collector,
+	&proclife_collector,
+	&syscount_collector,
+	&futexwait_collector,
 	NULL,
 };
 

@@ -2,11 +2,16 @@
  * one window (the step's budget), so Tuesday's probes all see the same
  * seconds of the workload. Playbook args: {"collectors": ["runqlat", ...]}.
  * Each collector's fate (ran, unavailable and why, failed and why) goes into
- * report.collectors; its drops into report.overhead. */
+ * report.collectors; its drops into report.overhead.collectors.NAME. For the
+ * window, BPF run-time statistics are switched on (BPF_ENABLE_STATS: the
+ * kernel switches them off again when friday closes the fd, even if it
+ * dies), so each collector can report what its programs cost. */
+#include <bpf/bpf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bpf/collector.h"
 #include "lib/util.h"
@@ -15,12 +20,45 @@
 #define POLL_INTERVAL_NS 100000000ull
 #define MAX_COLLECTORS 64
 
+/* report.overhead.collectors.NAME, shared with what collectors add there. */
+static json_t *overhead_entry(struct report *r, const char *name)
+{
+	json_t *all = json_object_get(report_get(r, "overhead"), "collectors"), *mine;
+
+	if (!all) {
+		all = json_object();
+		json_object_set_new(report_get(r, "overhead"), "collectors", all);
+	}
+	mine = json_object_get(all, name);
+	if (!mine) {
+		mine = json_object();
+		json_object_set_new(all, name, mine);
+	}
+	return mine;
+}
+
 static void record(struct report *r, const char *name, const char *status, const char *why,
 		   double window_s, uint64_t lost)
 {
 	json_object_set_new(report_get(r, "collectors"), name,
 			    json_pack("{s:s, s:s, s:f, s:I}", "status", status, "reason", why,
 				      "window_s", window_s, "lost_events", (json_int_t)lost));
+	if (!strcmp(status, "ok"))
+		json_object_set_new(overhead_entry(r, name), "lost_events",
+				    json_integer((json_int_t)lost));
+}
+
+/* Turns BPF run-time statistics on for the window; returns the fd that
+ * keeps them on, or -1 (recorded in report.overhead.bpf_stats). */
+static int stats_on(struct report *r)
+{
+	int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+
+	json_object_set_new(report_get(r, "overhead"), "bpf_stats",
+			    json_pack("{s:b, s:s}", "enabled", fd >= 0, "reason",
+				      fd >= 0 ? "on for the collect window (BPF_ENABLE_STATS)" :
+				      strerror(errno)));
+	return fd;
 }
 
 /* Starts what can start; returns how many did. */
@@ -88,7 +126,7 @@ enum step_status step_collect(struct step_ctx *ctx)
 	json_t *names = json_object_get(ctx->args, "collectors"), *name;
 	struct collector cs[MAX_COLLECTORS];
 	size_t n = 0, i;
-	int started;
+	int started, stats_fd;
 
 	memset(cs, 0, sizeof(cs));
 	json_array_foreach(names, i, name) {
@@ -104,8 +142,11 @@ enum step_status step_collect(struct step_ctx *ctx)
 		cs[n].report = ctx->report;
 		n++;
 	}
+	stats_fd = stats_on(ctx->report);
 	started = start_all(cs, n, ctx);
 	if (started == 0) {
+		if (stats_fd >= 0)
+			close(stats_fd);
 		snprintf(ctx->reason, sizeof(ctx->reason), "none of %zu collectors could start "
 			 "(see report.collectors)", n);
 		return STEP_UNAVAILABLE;
@@ -113,6 +154,8 @@ enum step_status step_collect(struct step_ctx *ctx)
 	/* Leave a little of the budget for harvesting. */
 	poll_until(cs, n, ctx->deadline_ns - (ctx->budget_s > 4 ? 1000000000ull : 0));
 	stop_harvest_all(cs, n, ctx->report);
+	if (stats_fd >= 0)
+		close(stats_fd);
 	snprintf(ctx->reason, sizeof(ctx->reason), "%d of %zu collectors ran%s", started, n,
 		 friday_stop_requested ? " (cut short by a stop request)" : "");
 	return STEP_OK;

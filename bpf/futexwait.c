@@ -1,0 +1,416 @@
+/* futexwait.c: the "futexwait" collector (locks): loads futexwait.bpf.c and
+ * harvests futex wait time per process and futex address (user locks), and
+ * kernel lock contention per lock and per process where the kernel has the
+ * lock:contention_begin/end tracepoints (5.19+; the report says why not
+ * elsewhere), into report.measurements.futexwait and report.histograms[]
+ * ("futex_wait", "kernel_lock_wait", us). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "bpf/futexwait.h"
+#include "bpf/probe_util.h"
+#include "lib/hist.h"
+#include "lib/util.h"
+#include "futexwait.skel.h"
+
+#define TOP_PROCS 10
+#define TOP_ADDRS 3
+#define TOP_LOCKS 10
+
+struct futexwait_priv {
+	struct futexwait_bpf *skel;
+	enum attach_variant used;
+	int nr_cpus;
+	bool locks_traced;
+	char locks_why[256];
+};
+
+static void *open_skel(void) { return futexwait_bpf__open(); }
+static int load_skel(void *s) { return futexwait_bpf__load(s); }
+static void destroy_skel(void *s) { futexwait_bpf__destroy(s); }
+static struct bpf_object *skel_obj(void *s) { return ((struct futexwait_bpf *)s)->obj; }
+
+static int configure(void *s, struct collector *c, enum attach_variant v)
+{
+	struct futexwait_bpf *skel = s;
+	struct futexwait_priv *p = c->priv;
+	struct bpf_program *prog;
+	char why[256];
+	uint64_t cgid;
+	int err = probe_cgroup_id(c->opts->cgroup, &cgid, why, sizeof(why));
+
+	if (err)
+		return err;
+	skel->rodata->targ_tgid = c->opts->pid;
+	skel->rodata->targ_cgid = cgid;
+	if (v != VARIANT_TP_BTF)
+		bpf_map__set_autocreate(skel->maps.start_ts, false);
+	p->locks_traced = probe_tracepoint_exists("lock", "contention_begin") &&
+			  probe_tracepoint_exists("lock", "contention_end");
+	if (p->locks_traced) {
+		snprintf(p->locks_why, sizeof(p->locks_why), "lock:contention_begin/end via %s",
+			 variant_name(v));
+		return 0;
+	}
+	snprintf(p->locks_why, sizeof(p->locks_why), "this kernel has no lock:contention_begin/"
+		 "contention_end tracepoints (added in Linux 5.19): kernel lock contention is not "
+		 "measured; look for *spin_lock*slowpath in the CPU flame graph (USE-KMUTEX)");
+	bpf_object__for_each_program(prog, skel->obj)
+		if (str_starts(bpf_program__name(prog), "lock_"))
+			bpf_program__set_autoload(prog, false);
+	return 0;
+}
+
+static const struct variant_loader loader = {
+	.open = open_skel, .configure = configure, .load = load_skel,
+	.destroy = destroy_skel, .object = skel_obj,
+};
+
+static int futexwait_available(struct report *r, char *why, size_t len)
+{
+	if (json_object_get(report_get(r, "capabilities"), "root") &&
+	    !report_capability_ok(r, "root")) {
+		snprintf(why, len, "needs root (see capabilities.root)");
+		return -EPERM;
+	}
+	if (json_object_get(report_get(r, "capabilities"), "tracefs") &&
+	    !report_capability_ok(r, "tracefs")) {
+		snprintf(why, len, "needs tracefs for the syscalls:sys_enter_futex tracepoint "
+			 "(see capabilities.tracefs)");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int futexwait_start(struct collector *c, char *why, size_t len)
+{
+	struct futexwait_priv *p = calloc(1, sizeof(*p));
+	void *skel;
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	c->priv = p;
+	p->nr_cpus = probe_nr_cpus();
+	err = variant_load(c, &loader, VARIANT_MASK_ALL, &skel, &p->used, why, len);
+	if (err)
+		return err;
+	p->skel = skel;
+	err = futexwait_bpf__attach(p->skel);
+	if (err)
+		snprintf(why, len, "%s: attach failed: %s", variant_name(p->used), strerror(-err));
+	return err;
+}
+
+static void futexwait_stop(struct collector *c)
+{
+	struct futexwait_priv *p = c->priv;
+
+	futexwait_bpf__detach(p->skel);
+}
+
+static double per_s(struct collector *c, uint64_t n)
+{
+	return c->window_s > 0 ? (double)n / c->window_s : 0;
+}
+
+static double share(struct collector *c, uint64_t ns)
+{
+	return c->window_s > 0 ? ns / 1e9 / c->window_s : 0;
+}
+
+struct fw_proc {
+	uint32_t tgid;
+	char comm[16];
+	uint64_t waits, wait_ns, max_ns, errors, timeouts, timeout_ns;
+};
+
+static int proc_cmp(const void *a, const void *b)
+{
+	const struct fw_proc *x = a, *y = b;
+
+	return x->wait_ns < y->wait_ns ? 1 : x->wait_ns > y->wait_ns ? -1 : 0;
+}
+
+static json_t *top_addrs(struct collector *c, uint32_t tgid, struct fw_futex_key *keys,
+			 struct fw_wait *vals, long n)
+{
+	json_t *arr = json_array();
+	long picked[TOP_ADDRS];
+
+	for (int k = 0; k < TOP_ADDRS; k++) {
+		long best = -1;
+		char addr[32];
+
+		for (long i = 0; i < n; i++) {
+			bool taken = false;
+
+			if (keys[i].tgid != tgid)
+				continue;
+			for (int j = 0; j < k; j++)
+				taken |= picked[j] == i;
+			if (!taken && (best < 0 || vals[i].wait_ns > vals[best].wait_ns))
+				best = i;
+		}
+		if (best < 0)
+			break;
+		picked[k] = best;
+		snprintf(addr, sizeof(addr), "0x%" PRIx64, (uint64_t)keys[best].uaddr);
+		json_array_append_new(arr, json_pack("{s:s, s:I, s:f, s:f, s:f}",
+			"uaddr", addr, "waits", (json_int_t)vals[best].count,
+			"waits_per_s", per_s(c, vals[best].count),
+			"wait_ms", vals[best].wait_ns / 1e6, "max_us", vals[best].max_ns / 1e3));
+	}
+	return arr;
+}
+
+static json_t *proc_json(struct collector *c, struct fw_proc *pr)
+{
+	return json_pack("{s:i, s:s, s:I, s:f, s:f, s:f, s:f, s:I, s:I, s:f}",
+			 "pid", (int)pr->tgid, "comm", pr->comm, "waits", (json_int_t)pr->waits,
+			 "waits_per_s", per_s(c, pr->waits), "wait_ms", pr->wait_ns / 1e6,
+			 "wait_share", share(c, pr->wait_ns), "max_us", pr->max_ns / 1e3,
+			 "errors", (json_int_t)pr->errors, "timeouts", (json_int_t)pr->timeouts,
+			 "timeout_wait_ms", pr->timeout_ns / 1e6);
+}
+
+/* Adds one wait record into the per-process array (linear: few processes). */
+static size_t merge_proc(struct fw_proc *procs, size_t nr, uint32_t tgid,
+			 const struct fw_wait *w)
+{
+	size_t j;
+
+	for (j = 0; j < nr && procs[j].tgid != tgid; j++)
+		;
+	if (j == nr) {
+		procs[j].tgid = tgid;
+		probe_comm(procs[j].comm, sizeof(procs[j].comm), w->comm, sizeof(w->comm));
+		nr++;
+	}
+	procs[j].waits += w->count;
+	procs[j].wait_ns += w->wait_ns;
+	procs[j].errors += w->errors;
+	procs[j].timeouts += w->timeouts;
+	procs[j].timeout_ns += w->timeout_ns;
+	if (w->max_ns > procs[j].max_ns)
+		procs[j].max_ns = w->max_ns;
+	return nr;
+}
+
+static json_t *futex_section(struct collector *c, struct futexwait_priv *p,
+			     const uint64_t *slots)
+{
+	struct fw_futex_key *keys;
+	struct fw_wait *vals;
+	long n = probe_map_dump(bpf_map__fd(p->skel->maps.futexes), sizeof(*keys), sizeof(*vals),
+				FW_MAX_FUTEX_KEYS, (void **)&keys, (void **)&vals);
+	struct fw_proc *procs = calloc(n > 0 ? n : 1, sizeof(*procs));
+	uint64_t waits = 0, wait_ns = 0;
+	size_t nr = 0;
+	struct hist_stats st;
+	json_t *arr = json_array();
+
+	for (long i = 0; procs && i < n; i++) {
+		nr = merge_proc(procs, nr, keys[i].tgid, &vals[i]);
+		waits += vals[i].count;
+		wait_ns += vals[i].wait_ns;
+	}
+	if (procs)
+		qsort(procs, nr, sizeof(*procs), proc_cmp);
+	for (size_t i = 0; i < nr && i < TOP_PROCS; i++) {
+		json_t *pj = proc_json(c, &procs[i]);
+
+		json_object_set_new(pj, "top_addresses", top_addrs(c, procs[i].tgid, keys, vals, n));
+		json_array_append_new(arr, pj);
+	}
+	hist_compute(slots, HIST_SLOTS, 0, &st);
+	free(procs);
+	free(keys);
+	free(vals);
+	return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:o}",
+			 "waits", (json_int_t)waits, "waits_per_s", per_s(c, waits),
+			 "wait_ms", wait_ns / 1e6, "wait_share", share(c, wait_ns),
+			 "p50_us", st.p50, "p99_us", st.p99, "max_us", st.max, "processes", arr);
+}
+
+static const char *lock_kind(uint32_t flags)
+{
+	static const struct { uint32_t mask; const char *name; } kinds[] = {
+		{ 1u << 4, "percpu-rwsem" }, { 1u << 3, "rtmutex" }, { 1u << 5, "mutex" },
+		{ (1u << 0) | (1u << 1), "rwlock-read" }, { (1u << 0) | (1u << 2), "rwlock-write" },
+		{ 1u << 0, "spinlock" }, { 1u << 1, "rwsem-read" }, { 1u << 2, "rwsem-write" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if ((flags & kinds[i].mask) == kinds[i].mask)
+			return kinds[i].name;
+	return "other";
+}
+
+/* The data symbol a static lock sits in (e.g. rtnl_mutex), from kallsyms;
+ * locks inside allocated objects have none. */
+static void lock_symbol(const char *kallsyms, uint64_t addr, char *out, size_t len)
+{
+	const char *line = kallsyms;
+	uint64_t best = 0;
+
+	out[0] = '\0';
+	while (line && *line) {
+		unsigned long long a;
+		char type, name[128];
+
+		if (sscanf(line, "%llx %c %127s", &a, &type, name) == 3 && a <= addr &&
+		    a > best && addr - a < 256 && strchr("dDbB", type)) {
+			best = a;
+			if (addr == a)
+				snprintf(out, len, "%s", name);
+			else
+				snprintf(out, len, "%s+0x%llx", name, (unsigned long long)(addr - a));
+		}
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+}
+
+static int lock_cmp(const void *a, const void *b)
+{
+	const struct fw_wait *x = a, *y = b;
+
+	return x->wait_ns < y->wait_ns ? 1 : x->wait_ns > y->wait_ns ? -1 : 0;
+}
+
+static json_t *top_locks(struct collector *c, struct futexwait_priv *p, uint64_t *waits,
+			 uint64_t *wait_ns)
+{
+	struct fw_lock_key *keys;
+	struct fw_wait *vals;
+	long n = probe_map_dump(bpf_map__fd(p->skel->maps.locks), sizeof(*keys), sizeof(*vals),
+				FW_MAX_LOCK_KEYS, (void **)&keys, (void **)&vals);
+	/* Sort (key, value) pairs together: keep the key next to its value. */
+	struct { struct fw_wait w; struct fw_lock_key k; } *rows = calloc(n > 0 ? n : 1, sizeof(*rows));
+	char *kallsyms = n > 0 ? read_file_alloc("/proc/kallsyms", NULL) : NULL;
+	json_t *arr = json_array();
+
+	for (long i = 0; rows && i < n; i++) {
+		rows[i].w = vals[i];
+		rows[i].k = keys[i];
+		*waits += vals[i].count;
+		*wait_ns += vals[i].wait_ns;
+	}
+	if (rows)
+		qsort(rows, n, sizeof(*rows), lock_cmp);
+	for (long i = 0; rows && i < n && i < TOP_LOCKS; i++) {
+		char addr[32], sym[160] = "";
+
+		snprintf(addr, sizeof(addr), "0x%" PRIx64, (uint64_t)rows[i].k.addr);
+		if (kallsyms)
+			lock_symbol(kallsyms, rows[i].k.addr, sym, sizeof(sym));
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:f, s:f}",
+			"addr", addr, "symbol", sym, "kind", lock_kind(rows[i].k.flags),
+			"count", (json_int_t)rows[i].w.count, "wait_ms", rows[i].w.wait_ns / 1e6,
+			"max_us", rows[i].w.max_ns / 1e3));
+	}
+	free(kallsyms);
+	free(rows);
+	free(keys);
+	free(vals);
+	return arr;
+}
+
+static json_t *lock_procs(struct collector *c, struct futexwait_priv *p)
+{
+	uint32_t *keys;
+	struct fw_wait *vals;
+	long n = probe_map_dump(bpf_map__fd(p->skel->maps.lock_procs), sizeof(*keys),
+				sizeof(*vals), FW_MAX_PROCS, (void **)&keys, (void **)&vals);
+	struct fw_proc *procs = calloc(n > 0 ? n : 1, sizeof(*procs));
+	size_t nr = 0;
+	json_t *arr = json_array();
+
+	for (long i = 0; procs && i < n; i++)
+		nr = merge_proc(procs, nr, keys[i], &vals[i]);
+	if (procs)
+		qsort(procs, nr, sizeof(*procs), proc_cmp);
+	for (size_t i = 0; i < nr && i < TOP_PROCS; i++)
+		json_array_append_new(arr, proc_json(c, &procs[i]));
+	free(procs);
+	free(keys);
+	free(vals);
+	return arr;
+}
+
+static json_t *lock_section(struct collector *c, struct futexwait_priv *p, const uint64_t *slots)
+{
+	uint64_t waits = 0, wait_ns = 0;
+	struct hist_stats st;
+	json_t *locks, *s;
+
+	if (!p->locks_traced)
+		return json_pack("{s:b, s:s}", "traced", 0, "reason", p->locks_why);
+	locks = top_locks(c, p, &waits, &wait_ns);
+	hist_compute(slots, HIST_SLOTS, 0, &st);
+	s = json_pack("{s:b, s:s, s:I, s:f, s:f, s:f, s:f, s:f, s:o, s:o}",
+		      "traced", 1, "reason", p->locks_why, "contentions", (json_int_t)waits,
+		      "contentions_per_s", per_s(c, waits), "wait_ms", wait_ns / 1e6,
+		      "wait_share", share(c, wait_ns), "p99_us", st.p99, "max_us", st.max,
+		      "top_locks", locks, "processes", lock_procs(c, p));
+	return s;
+}
+
+static int futexwait_harvest(struct collector *c, struct report *r)
+{
+	struct futexwait_priv *p = c->priv;
+	int cfd = bpf_map__fd(p->skel->maps.counters), hfd = bpf_map__fd(p->skel->maps.hists);
+	uint64_t slots[FW_NR_HISTS][HIST_SLOTS];
+	json_t *m;
+
+	for (uint32_t h = 0; h < FW_NR_HISTS; h++)
+		for (uint32_t s = 0; s < HIST_SLOTS; s++)
+			slots[h][s] = percpu_array_sum(hfd, h * HIST_SLOTS + s, p->nr_cpus);
+	c->lost_events = percpu_array_sum(cfd, FW_LOST_START_FULL, p->nr_cpus) +
+			 percpu_array_sum(cfd, FW_LOST_FUTEX_FULL, p->nr_cpus) +
+			 percpu_array_sum(cfd, FW_LOST_LOCK_FULL, p->nr_cpus);
+	m = json_pack("{s:s, s:f, s:o, s:o, s:I, s:I, s:{s:i, s:s}}",
+		      "variant", variant_name(p->used), "window_s", c->window_s,
+		      "futex", futex_section(c, p, slots[FW_HIST_FUTEX]),
+		      "kernel_locks", lock_section(c, p, slots[FW_HIST_LOCK]),
+		      "lost_events", (json_int_t)c->lost_events,
+		      "nested_skipped", (json_int_t)percpu_array_sum(cfd, FW_LOST_NESTED, p->nr_cpus),
+		      "filter", "pid", (int)c->opts->pid, "cgroup",
+		      c->opts->cgroup ? c->opts->cgroup : "");
+	json_object_set_new(report_get(r, "measurements"), "futexwait", m);
+	hist_append(report_get(r, "histograms"),
+		    hist_json("futex_wait", "us", "futexwait", slots[FW_HIST_FUTEX], HIST_SLOTS, 0));
+	if (p->locks_traced)
+		hist_append(report_get(r, "histograms"),
+			    hist_json("kernel_lock_wait", "us", "futexwait", slots[FW_HIST_LOCK],
+				      HIST_SLOTS, 0));
+	probe_record_overhead(c, p->skel->obj, p->used);
+	return 0;
+}
+
+static void futexwait_destroy(struct collector *c)
+{
+	struct futexwait_priv *p = c->priv;
+
+	if (p)
+		futexwait_bpf__destroy(p->skel);
+	free(p);
+	c->priv = NULL;
+}
+
+const struct collector_ops futexwait_collector = {
+	.name = "futexwait",
+	.subsystem = "locks",
+	.summary = "futex wait time per process and address (user locks), kernel lock contention",
+	.available = futexwait_available,
+	.start = futexwait_start,
+	.stop = futexwait_stop,
+	.harvest = futexwait_harvest,
+	.destroy = futexwait_destroy,
+};

@@ -1,0 +1,234 @@
+/* proclife.c: the "proclife" collector (processes): loads proclife.bpf.c
+ * and harvests fork/exec/exit counts, rates, the lifetime histogram, the
+ * top spawning parents and the top programs into
+ * report.measurements.proclife and report.histograms[] ("process_lifetime"). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "bpf/probe_util.h"
+#include "bpf/proclife.h"
+#include "lib/hist.h"
+#include "lib/util.h"
+#include "proclife.skel.h"
+
+#define TOP_N 10
+#define SHORT_LIVED_NS 1000000000ull   /* "short-lived": under 1 s */
+
+struct proclife_priv {
+	struct proclife_bpf *skel;
+	enum attach_variant used;
+	int nr_cpus;
+};
+
+static void *open_skel(void) { return proclife_bpf__open(); }
+static int load_skel(void *s) { return proclife_bpf__load(s); }
+static void destroy_skel(void *s) { proclife_bpf__destroy(s); }
+static struct bpf_object *skel_obj(void *s) { return ((struct proclife_bpf *)s)->obj; }
+
+static int configure(void *s, struct collector *c, enum attach_variant v)
+{
+	struct proclife_bpf *skel = s;
+	char why[256];
+	uint64_t cgid;
+	int err = probe_cgroup_id(c->opts->cgroup, &cgid, why, sizeof(why));
+
+	if (err)
+		return err;
+	skel->rodata->targ_tgid = c->opts->pid;
+	skel->rodata->targ_cgid = cgid;
+	skel->rodata->short_ns = SHORT_LIVED_NS;
+	return 0;
+}
+
+static const struct variant_loader loader = {
+	.open = open_skel, .configure = configure, .load = load_skel,
+	.destroy = destroy_skel, .object = skel_obj,
+};
+
+static int proclife_available(struct report *r, char *why, size_t len)
+{
+	if (json_object_get(report_get(r, "capabilities"), "root") &&
+	    !report_capability_ok(r, "root")) {
+		snprintf(why, len, "needs root (see capabilities.root)");
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int proclife_start(struct collector *c, char *why, size_t len)
+{
+	struct proclife_priv *p = calloc(1, sizeof(*p));
+	void *skel;
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	c->priv = p;
+	p->nr_cpus = probe_nr_cpus();
+	err = variant_load(c, &loader, VARIANT_MASK_ALL, &skel, &p->used, why, len);
+	if (err)
+		return err;
+	p->skel = skel;
+	err = proclife_bpf__attach(p->skel);
+	if (err)
+		snprintf(why, len, "%s: attach failed: %s", variant_name(p->used), strerror(-err));
+	return err;
+}
+
+static void proclife_stop(struct collector *c)
+{
+	struct proclife_priv *p = c->priv;
+
+	proclife_bpf__detach(p->skel);
+}
+
+static double per_s(struct collector *c, uint64_t n)
+{
+	return c->window_s > 0 ? (double)n / c->window_s : 0;
+}
+
+static int parent_cmp(const void *a, const void *b)
+{
+	const struct pl_parent *x = *(const struct pl_parent *const *)a;
+	const struct pl_parent *y = *(const struct pl_parent *const *)b;
+	uint64_t nx = x->forks + x->execs, ny = y->forks + y->execs;
+
+	return nx < ny ? 1 : nx > ny ? -1 : 0;
+}
+
+static json_t *top_parents(struct collector *c, struct proclife_priv *p)
+{
+	json_t *arr = json_array();
+	struct pl_parent *vals, **order;
+	uint32_t *keys;
+	long n = probe_map_dump(bpf_map__fd(p->skel->maps.parents), sizeof(*keys), sizeof(*vals),
+				PL_MAX_PARENTS, (void **)&keys, (void **)&vals);
+
+	order = n > 0 ? calloc(n, sizeof(*order)) : NULL;
+	for (long i = 0; order && i < n; i++)
+		order[i] = &vals[i];
+	if (order)
+		qsort(order, n, sizeof(*order), parent_cmp);
+	for (long i = 0; order && i < n && i < TOP_N; i++) {
+		struct pl_parent *e = order[i];
+		char comm[16];
+
+		if (!e->forks && !e->execs)
+			break;
+		probe_comm(comm, sizeof(comm), e->comm, sizeof(e->comm));
+		json_array_append_new(arr, json_pack(
+			"{s:i, s:i, s:s, s:I, s:I, s:I, s:I, s:f, s:f}",
+			"pid", (int)keys[e - vals], "ppid", (int)e->ppid, "comm", comm,
+			"forks", (json_int_t)e->forks, "execs", (json_int_t)e->execs,
+			"child_exits", (json_int_t)e->child_exits,
+			"short_lived", (json_int_t)e->short_lived,
+			"forks_per_s", per_s(c, e->forks), "execs_per_s", per_s(c, e->execs)));
+	}
+	free(order);
+	free(keys);
+	free(vals);
+	return arr;
+}
+
+static int comm_cmp(const void *a, const void *b)
+{
+	const struct pl_comm *x = *(const struct pl_comm *const *)a;
+	const struct pl_comm *y = *(const struct pl_comm *const *)b;
+	uint64_t nx = x->execs + x->exits, ny = y->execs + y->exits;
+
+	return nx < ny ? 1 : nx > ny ? -1 : 0;
+}
+
+static json_t *top_programs(struct collector *c, struct proclife_priv *p)
+{
+	json_t *arr = json_array();
+	struct pl_comm *vals, **order;
+	char (*keys)[16];
+	long n = probe_map_dump(bpf_map__fd(p->skel->maps.comms), sizeof(*keys), sizeof(*vals),
+				PL_MAX_COMMS, (void **)&keys, (void **)&vals);
+
+	order = n > 0 ? calloc(n, sizeof(*order)) : NULL;
+	for (long i = 0; order && i < n; i++)
+		order[i] = &vals[i];
+	if (order)
+		qsort(order, n, sizeof(*order), comm_cmp);
+	for (long i = 0; order && i < n && i < TOP_N; i++) {
+		struct pl_comm *e = order[i];
+		char comm[16], pcomm[16];
+
+		probe_comm(comm, sizeof(comm), keys[e - vals], sizeof(keys[0]));
+		probe_comm(pcomm, sizeof(pcomm), e->parent_comm, sizeof(e->parent_comm));
+		json_array_append_new(arr, json_pack(
+			"{s:s, s:I, s:I, s:I, s:f, s:f, s:i, s:i, s:s}",
+			"comm", comm, "execs", (json_int_t)e->execs, "exits", (json_int_t)e->exits,
+			"short_lived", (json_int_t)e->short_lived,
+			"mean_lifetime_ms", e->exits ? e->lifetime_ns / 1e6 / e->exits : 0,
+			"execs_per_s", per_s(c, e->execs), "last_pid", (int)e->last_pid,
+			"parent_pid", (int)e->last_ppid, "parent_comm", pcomm));
+	}
+	free(order);
+	free(keys);
+	free(vals);
+	return arr;
+}
+
+static int proclife_harvest(struct collector *c, struct report *r)
+{
+	struct proclife_priv *p = c->priv;
+	int cfd = bpf_map__fd(p->skel->maps.counters), hfd = bpf_map__fd(p->skel->maps.lifetime_hist);
+	uint64_t cnt[PL_NR_COUNTERS], slots[HIST_SLOTS];
+	struct hist_stats st;
+	json_t *m;
+
+	for (uint32_t i = 0; i < PL_NR_COUNTERS; i++)
+		cnt[i] = percpu_array_sum(cfd, i, p->nr_cpus);
+	for (uint32_t s = 0; s < HIST_SLOTS; s++)
+		slots[s] = percpu_array_sum(hfd, s, p->nr_cpus);
+	hist_compute(slots, HIST_SLOTS, 0, &st);
+	c->lost_events = cnt[PL_LOST_PARENT_FULL] + cnt[PL_LOST_COMM_FULL];
+	m = json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:f, s:{s:f, s:f, s:f}, "
+		      "s:{s:I, s:f, s:f, s:f}, s:o, s:o, s:b, s:I}",
+		      "variant", variant_name(p->used), "window_s", c->window_s,
+		      "forks", (json_int_t)cnt[PL_FORKS], "threads", (json_int_t)cnt[PL_THREADS],
+		      "execs", (json_int_t)cnt[PL_EXECS], "exits", (json_int_t)cnt[PL_EXITS],
+		      "short_lived", (json_int_t)cnt[PL_SHORT_LIVED],
+		      "short_lived_under_s", SHORT_LIVED_NS / 1e9,
+		      "rates", "forks_per_s", per_s(c, cnt[PL_FORKS]),
+		      "execs_per_s", per_s(c, cnt[PL_EXECS]), "exits_per_s", per_s(c, cnt[PL_EXITS]),
+		      "lifetime_us", "count", (json_int_t)st.count, "p50", st.p50, "p99", st.p99,
+		      "max", st.max,
+		      "top_parents", top_parents(c, p),
+		      "top_programs", top_programs(c, p),
+		      "forks_include_threads", p->used == VARIANT_TRACEPOINT,
+		      "lost_events", (json_int_t)c->lost_events);
+	json_object_set_new(report_get(r, "measurements"), "proclife", m);
+	hist_append(report_get(r, "histograms"),
+		    hist_json("process_lifetime", "us", "proclife", slots, HIST_SLOTS, 0));
+	probe_record_overhead(c, p->skel->obj, p->used);
+	return 0;
+}
+
+static void proclife_destroy(struct collector *c)
+{
+	struct proclife_priv *p = c->priv;
+
+	if (p)
+		proclife_bpf__destroy(p->skel);
+	free(p);
+	c->priv = NULL;
+}
+
+const struct collector_ops proclife_collector = {
+	.name = "proclife",
+	.subsystem = "processes",
+	.summary = "fork, exec and exit rates, lifetimes, short-lived processes and their parents",
+	.available = proclife_available,
+	.start = proclife_start,
+	.stop = proclife_stop,
+	.harvest = proclife_harvest,
+	.destroy = proclife_destroy,
+};

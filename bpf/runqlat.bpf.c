@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/* runqlat.bpf.c: run-queue latency, the time a runnable task waits for a
+ * CPU (TH-02), aggregated in the kernel: one log2 histogram for the host,
+ * one per CPU, and totals plus a histogram per process. A task is queued
+ * at sched_wakeup / sched_wakeup_new, and again at sched_switch when it
+ * was preempted (still TASK_RUNNING); it stops waiting when switched in.
+ * Three variants of the same handlers: tp_btf (timestamps in task
+ * storage), raw_tp and classic tracepoints (timestamps in a hash by tid). */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "bits.bpf.h"
+#include "runqlat.h"
+
+#define TASK_RUNNING 0
+/* Classic sched_switch reports a preempted task with this bit or above. */
+#define TASK_REPORT_MAX_MIN 0x80
+
+const volatile __u32 targ_tgid = 0;      /* 0: every process */
+const volatile __u64 targ_cgid = 0;      /* cgroup v2 id, 0: every cgroup */
+const volatile bool key_by_tid = false;  /* classic variant: no tgid at hand */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} start_ts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RQ_MAX_START);
+	__type(key, __u32);
+	__type(value, __u64);
+} start_hash SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HIST_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} hist_host SEC(".maps");
+
+/* nr_cpus * HIST_SLOTS, sized before load; row cpu is only written on cpu. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} hist_cpu SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RQ_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct rq_proc);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RQ_NR_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static const struct rq_proc zero_proc;
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline bool wanted(struct task_struct *p)
+{
+	if (targ_tgid && BPF_CORE_READ(p, tgid) != targ_tgid)
+		return false;
+	if (targ_cgid && BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id) != targ_cgid)
+		return false;
+	return true;
+}
+
+static __always_inline void enqueue_storage(struct task_struct *p)
+{
+	__u64 *ts;
+
+	if (!p->pid || !wanted(p))
+		return;
+	ts = bpf_task_storage_get(&start_ts, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (ts)
+		*ts = bpf_ktime_get_ns();
+	else
+		count(RQ_LOST_START_FULL);
+}
+
+static __always_inline void enqueue_hash(__u32 tid)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!tid)
+		return;
+	if (bpf_map_update_elem(&start_hash, &tid, &now, BPF_ANY))
+		count(RQ_LOST_START_FULL);
+}
+
+static __always_inline struct rq_proc *proc_entry(__u32 key)
+{
+	struct rq_proc *e = bpf_map_lookup_elem(&procs, &key);
+
+	if (e)
+		return e;
+	if (bpf_map_update_elem(&procs, &key, &zero_proc, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&procs, &key)) {
+		count(RQ_LOST_PROC_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&procs, &key);
+}
+
+static __always_inline void record(__u64 delta_ns, __u32 tid, __u32 tgid, const char *comm)
+{
+	__u32 slot = hist_slot(delta_ns / 1000), cpu = bpf_get_smp_processor_id();
+	__u32 key = cpu * HIST_SLOTS + slot;
+	struct rq_proc *e;
+	__u64 *v;
+
+	v = bpf_map_lookup_elem(&hist_host, &slot);
+	if (v)
+		(*v)++;
+	v = bpf_map_lookup_elem(&hist_cpu, &key);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	count(RQ_EVENTS);
+	e = proc_entry(key_by_tid ? tid : tgid);
+	if (!e)
+		return;
+	__sync_fetch_and_add(&e->total_ns, delta_ns);
+	__sync_fetch_and_add(&e->count, 1);
+	if (delta_ns > e->max_ns)
+		e->max_ns = delta_ns;
+	e->last_tid = tid;
+	__builtin_memcpy(e->comm, comm, sizeof(e->comm));
+	if (slot < HIST_SLOTS)
+		__sync_fetch_and_add(&e->slots[slot], 1);
+}
+
+struct task_struct___o {
+	volatile long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline long task_state(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return BPF_CORE_READ((struct task_struct___o *)t, state);
+}
+
+/* tp_btf: typed task pointers, timestamps in task storage. */
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(wakeup_btf, struct task_struct *p)
+{
+	enqueue_storage(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(wakeup_new_btf, struct task_struct *p)
+{
+	enqueue_storage(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	char comm[16];
+	__u64 *ts;
+
+	if (task_state(prev) == TASK_RUNNING)
+		enqueue_storage(prev);
+	ts = bpf_task_storage_get(&start_ts, next, 0, 0);
+	if (!ts || !*ts)
+		return 0;
+	BPF_CORE_READ_STR_INTO(&comm, next, group_leader, comm);
+	record(bpf_ktime_get_ns() - *ts, next->pid, next->tgid, comm);
+	*ts = 0;
+	return 0;
+}
+
+/* raw_tp: untyped pointers read with CO-RE, timestamps by tid. */
+static __always_inline void enqueue_task_hash(struct task_struct *p)
+{
+	if (wanted(p))
+		enqueue_hash(BPF_CORE_READ(p, pid));
+}
+
+static __always_inline void switch_in_hash(__u32 tid, __u32 tgid, const char *comm)
+{
+	__u64 *ts = bpf_map_lookup_elem(&start_hash, &tid), now = bpf_ktime_get_ns();
+
+	if (!ts)
+		return;
+	if (now > *ts)
+		record(now - *ts, tid, tgid, comm);
+	bpf_map_delete_elem(&start_hash, &tid);
+}
+
+SEC("raw_tp/sched_wakeup")
+int BPF_PROG(wakeup_raw, struct task_struct *p)
+{
+	enqueue_task_hash(p);
+	return 0;
+}
+
+SEC("raw_tp/sched_wakeup_new")
+int BPF_PROG(wakeup_new_raw, struct task_struct *p)
+{
+	enqueue_task_hash(p);
+	return 0;
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	char comm[16];
+
+	if (task_state(prev) == TASK_RUNNING)
+		enqueue_task_hash(prev);
+	BPF_CORE_READ_STR_INTO(&comm, next, group_leader, comm);
+	switch_in_hash(BPF_CORE_READ(next, pid), BPF_CORE_READ(next, tgid), comm);
+	return 0;
+}
+
+/* Classic tracepoints: no task pointer for the wakee, so host-wide only
+ * (the loader refuses this variant when -p or --cgroup is given). */
+SEC("tracepoint/sched/sched_wakeup")
+int wakeup_tp(struct trace_event_raw_sched_wakeup_template *ctx)
+{
+	enqueue_hash(ctx->pid);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_wakeup_new")
+int wakeup_new_tp(struct trace_event_raw_sched_wakeup_template *ctx)
+{
+	enqueue_hash(ctx->pid);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_switch")
+int switch_tp(struct trace_event_raw_sched_switch *ctx)
+{
+	char comm[16];
+	long state = ctx->prev_state;
+
+	if (state == TASK_RUNNING || state >= TASK_REPORT_MAX_MIN)
+		enqueue_hash(ctx->prev_pid);
+	__builtin_memcpy(comm, ctx->next_comm, sizeof(comm));
+	switch_in_hash(ctx->next_pid, 0, comm);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

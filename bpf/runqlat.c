@@ -1,0 +1,275 @@
+/* runqlat.c: the "runqlat" collector (cpu): loads runqlat.bpf.c (tp_btf,
+ * else raw_tp, else classic tracepoints), samples procs_running from
+ * /proc/stat during the window (T60-03's r, alongside the latencies), and
+ * harvests the in-kernel histograms into report.measurements.runqlat and
+ * report.histograms[] ("runq_latency" per CPU, "runq_latency_process"). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "bpf/probe_util.h"
+#include "bpf/runqlat.h"
+#include "lib/hist.h"
+#include "lib/util.h"
+#include "runqlat.skel.h"
+
+#define TOP_PROCS 10
+
+struct runqlat_priv {
+	struct runqlat_bpf *skel;
+	enum attach_variant used;
+	int nr_cpus;
+	/* procs_running samples (includes friday's own thread, as vmlinux does) */
+	uint64_t r_samples, r_sum, r_max, r_over_cpus;
+};
+
+static void *open_skel(void) { return runqlat_bpf__open(); }
+static int load_skel(void *s) { return runqlat_bpf__load(s); }
+static void destroy_skel(void *s) { runqlat_bpf__destroy(s); }
+static struct bpf_object *skel_obj(void *s) { return ((struct runqlat_bpf *)s)->obj; }
+
+static int configure(void *s, struct collector *c, enum attach_variant v)
+{
+	struct runqlat_bpf *skel = s;
+	struct runqlat_priv *p = c->priv;
+	char why[256];
+	uint64_t cgid;
+	int err = probe_cgroup_id(c->opts->cgroup, &cgid, why, sizeof(why));
+
+	if (err)
+		return err;
+	/* The classic variant has no task pointer for the woken task. */
+	if (v == VARIANT_TRACEPOINT && (c->opts->pid || cgid))
+		return -EOPNOTSUPP;
+	skel->rodata->targ_tgid = c->opts->pid;
+	skel->rodata->targ_cgid = cgid;
+	skel->rodata->key_by_tid = v == VARIANT_TRACEPOINT;
+	bpf_map__set_max_entries(skel->maps.hist_cpu, p->nr_cpus * HIST_SLOTS);
+	if (v != VARIANT_TP_BTF)
+		bpf_map__set_autocreate(skel->maps.start_ts, false);
+	return 0;
+}
+
+static const struct variant_loader loader = {
+	.open = open_skel, .configure = configure, .load = load_skel,
+	.destroy = destroy_skel, .object = skel_obj,
+};
+
+static int runqlat_available(struct report *r, char *why, size_t len)
+{
+	if (json_object_get(report_get(r, "capabilities"), "root") &&
+	    !report_capability_ok(r, "root")) {
+		snprintf(why, len, "needs root (see capabilities.root)");
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int runqlat_start(struct collector *c, char *why, size_t len)
+{
+	struct runqlat_priv *p = calloc(1, sizeof(*p));
+	void *skel;
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	c->priv = p;
+	p->nr_cpus = probe_nr_cpus();
+	err = variant_load(c, &loader, VARIANT_MASK_ALL, &skel, &p->used, why, len);
+	if (err)
+		return err;
+	p->skel = skel;
+	err = runqlat_bpf__attach(p->skel);
+	if (err) {
+		snprintf(why, len, "%s: attach failed: %s", variant_name(p->used), strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* procs_running from /proc/stat: runnable threads, running ones included. */
+static int runqlat_poll(struct collector *c)
+{
+	struct runqlat_priv *p = c->priv;
+	char *text = read_file_alloc("/proc/stat", NULL), *line;
+	unsigned long long r;
+
+	if (!text)
+		return -errno;
+	line = strstr(text, "\nprocs_running ");
+	if (line && sscanf(line, "\nprocs_running %llu", &r) == 1) {
+		p->r_samples++;
+		p->r_sum += r;
+		if (r > p->r_max)
+			p->r_max = r;
+		if (r > (unsigned long long)p->nr_cpus)
+			p->r_over_cpus++;
+	}
+	free(text);
+	return 0;
+}
+
+static void runqlat_stop(struct collector *c)
+{
+	struct runqlat_priv *p = c->priv;
+
+	runqlat_bpf__detach(p->skel);
+}
+
+static void read_host_hist(struct runqlat_priv *p, uint64_t *slots)
+{
+	int fd = bpf_map__fd(p->skel->maps.hist_host);
+
+	for (uint32_t s = 0; s < HIST_SLOTS; s++)
+		slots[s] = percpu_array_sum(fd, s, p->nr_cpus);
+}
+
+/* Per-CPU histograms: one batch read of the whole nr_cpus x slots array. */
+static json_t *per_cpu(struct runqlat_priv *p, json_t *hist)
+{
+	uint32_t n = p->nr_cpus * HIST_SLOTS;
+	json_t *arr = json_array();
+	uint32_t *keys;
+	uint64_t *vals, *slots = calloc(n, sizeof(*slots));
+	long got = probe_map_dump(bpf_map__fd(p->skel->maps.hist_cpu), sizeof(*keys),
+				  sizeof(*vals), n, (void **)&keys, (void **)&vals);
+
+	for (long i = 0; slots && i < got; i++)
+		if (keys[i] < n)
+			slots[keys[i]] = vals[i];
+	for (int cpu = 0; slots && cpu < p->nr_cpus; cpu++) {
+		uint64_t *row = slots + cpu * HIST_SLOTS;
+		struct hist_stats st;
+		char key[16];
+
+		hist_compute(row, HIST_SLOTS, 0, &st);
+		if (!st.count)
+			continue;
+		snprintf(key, sizeof(key), "%d", cpu);
+		hist_add_breakdown(hist, "cpu", key, row, HIST_SLOTS, 0, NULL);
+		json_array_append_new(arr, json_pack("{s:i, s:I, s:f, s:f, s:f}", "cpu", cpu,
+						     "count", (json_int_t)st.count, "p50_us", st.p50,
+						     "p99_us", st.p99, "max_us", st.max));
+	}
+	free(keys);
+	free(vals);
+	free(slots);
+	return arr;
+}
+
+static int by_total_desc(const void *a, const void *b)
+{
+	const struct rq_proc *x = *(const struct rq_proc *const *)a;
+	const struct rq_proc *y = *(const struct rq_proc *const *)b;
+
+	return x->total_ns < y->total_ns ? 1 : x->total_ns > y->total_ns ? -1 : 0;
+}
+
+/* Top processes by total queued time, into measurements and a histogram. */
+static json_t *top_procs(struct collector *c, struct runqlat_priv *p, json_t *hist)
+{
+	json_t *arr = json_array();
+	struct rq_proc *vals, **order;
+	uint32_t *keys;
+	long n = probe_map_dump(bpf_map__fd(p->skel->maps.procs), sizeof(*keys), sizeof(*vals),
+				RQ_MAX_PROCS, (void **)&keys, (void **)&vals);
+
+	order = n > 0 ? calloc(n, sizeof(*order)) : NULL;
+	for (long i = 0; order && i < n; i++)
+		order[i] = &vals[i];
+	if (order)
+		qsort(order, n, sizeof(*order), by_total_desc);
+	for (long i = 0; order && i < n && i < TOP_PROCS; i++) {
+		struct rq_proc *e = order[i];
+		uint32_t pid = keys[e - vals];
+		struct hist_stats st;
+		char comm[16], key[32];
+
+		probe_comm(comm, sizeof(comm), e->comm, sizeof(e->comm));
+		hist_compute((const uint64_t *)e->slots, HIST_SLOTS, e->max_ns / 1000, &st);
+		snprintf(key, sizeof(key), "%s/%u", comm, pid);
+		hist_add_breakdown(hist, "process", key, (const uint64_t *)e->slots, HIST_SLOTS, e->max_ns / 1000,
+				   json_pack("{s:s, s:i}", "comm", comm, "pid", (int)pid));
+		json_array_append_new(arr, json_pack(
+			"{s:i, s:i, s:s, s:f, s:I, s:f, s:f, s:f, s:f}",
+			"pid", (int)pid, "tid", (int)e->last_tid, "comm", comm,
+			"total_queued_ms", e->total_ns / 1e6, "count", (json_int_t)e->count,
+			"p50_us", st.p50, "p99_us", st.p99, "max_us", e->max_ns / 1e3,
+			"queued_share", c->window_s > 0 ? e->total_ns / 1e9 / c->window_s : 0));
+	}
+	json_object_set_new(hist, "nr_processes", json_integer(n > 0 ? n : 0));
+	free(order);
+	free(keys);
+	free(vals);
+	return arr;
+}
+
+static json_t *runnable(struct runqlat_priv *p)
+{
+	return json_pack("{s:s, s:I, s:f, s:I, s:I, s:f, s:i}",
+			 "source", "/proc/stat procs_running, every 100 ms (T60-03)",
+			 "samples", (json_int_t)p->r_samples,
+			 "mean", p->r_samples ? (double)p->r_sum / p->r_samples : 0,
+			 "max", (json_int_t)p->r_max,
+			 "samples_over_cpus", (json_int_t)p->r_over_cpus,
+			 "over_cpus_share", p->r_samples ? (double)p->r_over_cpus / p->r_samples : 0,
+			 "cpus", p->nr_cpus);
+}
+
+static int runqlat_harvest(struct collector *c, struct report *r)
+{
+	struct runqlat_priv *p = c->priv;
+	int cfd = bpf_map__fd(p->skel->maps.counters);
+	uint64_t slots[HIST_SLOTS];
+	struct hist_stats st;
+	json_t *h_cpu, *h_proc, *m;
+
+	read_host_hist(p, slots);
+	hist_compute(slots, HIST_SLOTS, 0, &st);
+	c->lost_events = percpu_array_sum(cfd, RQ_LOST_START_FULL, p->nr_cpus) +
+			 percpu_array_sum(cfd, RQ_LOST_PROC_FULL, p->nr_cpus);
+	h_cpu = hist_json("runq_latency", "us", "runqlat", slots, HIST_SLOTS, 0);
+	h_proc = hist_json("runq_latency_process", "us", "runqlat", slots, HIST_SLOTS, 0);
+	m = json_pack("{s:s, s:f, s:I, s:I, s:{s:I, s:f, s:f, s:f, s:f}, s:o, s:o, s:o, s:{s:i, s:s}, s:b}",
+		      "variant", variant_name(p->used), "window_s", c->window_s,
+		      "events", (json_int_t)percpu_array_sum(cfd, RQ_EVENTS, p->nr_cpus),
+		      "lost_events", (json_int_t)c->lost_events,
+		      "latency_us", "count", (json_int_t)st.count, "p50", st.p50, "p90", st.p90,
+		      "p99", st.p99, "max", st.max,
+		      "per_cpu", per_cpu(p, h_cpu),
+		      "top_processes", top_procs(c, p, h_proc),
+		      "runnable", runnable(p),
+		      "filter", "pid", (int)c->opts->pid, "cgroup",
+		      c->opts->cgroup ? c->opts->cgroup : "",
+		      "keyed_by_tid", p->used == VARIANT_TRACEPOINT);
+	json_object_set_new(report_get(r, "measurements"), "runqlat", m);
+	hist_append(report_get(r, "histograms"), h_cpu);
+	hist_append(report_get(r, "histograms"), h_proc);
+	probe_record_overhead(c, p->skel->obj, p->used);
+	return 0;
+}
+
+static void runqlat_destroy(struct collector *c)
+{
+	struct runqlat_priv *p = c->priv;
+
+	if (p)
+		runqlat_bpf__destroy(p->skel);
+	free(p);
+	c->priv = NULL;
+}
+
+const struct collector_ops runqlat_collector = {
+	.name = "runqlat",
+	.subsystem = "cpu",
+	.summary = "run-queue latency per host, CPU and process (TH-02), with procs_running (T60-03)",
+	.available = runqlat_available,
+	.start = runqlat_start,
+	.poll = runqlat_poll,
+	.stop = runqlat_stop,
+	.harvest = runqlat_harvest,
+	.destroy = runqlat_destroy,
+};

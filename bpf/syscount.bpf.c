@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/* syscount.bpf.c: syscall rate, errors and time (F-05, TH-06) from
+ * raw_syscalls sys_enter/sys_exit, aggregated in the kernel: per syscall
+ * id (per-CPU counters and a log2 histogram of time in the syscall, ns),
+ * and per (process, syscall). The entry timestamp lives in task storage
+ * (tp_btf) or a hash by tid (raw_tp, classic tracepoint). */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "bits.bpf.h"
+#include "syscount.h"
+
+const volatile __u32 targ_tgid = 0;
+const volatile __u64 targ_cgid = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sc_start);
+} start_ts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32768);
+	__type(key, __u32);
+	__type(value, struct sc_start);
+} start_hash SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SC_MAX_SYSCALLS);
+	__type(key, __u32);
+	__type(value, struct sc_stat);
+} stats SEC(".maps");
+
+/* SC_MAX_SYSCALLS x HIST_SLOTS, time in the syscall, ns. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SC_MAX_SYSCALLS * HIST_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SC_MAX_PROC_KEYS);
+	__type(key, struct sc_proc_key);
+	__type(value, struct sc_proc);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SC_NR_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static const struct sc_proc zero_proc;
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline bool wanted(void)
+{
+	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
+		return false;
+	if (targ_cgid && bpf_get_current_cgroup_id() != targ_cgid)
+		return false;
+	return true;
+}
+
+static __always_inline struct sc_proc *proc_entry(__u32 tgid, __u32 id)
+{
+	struct sc_proc_key key = { .tgid = tgid, .id = id };
+	struct sc_proc *e = bpf_map_lookup_elem(&procs, &key);
+	struct task_struct *t;
+
+	if (e)
+		return e;
+	if (bpf_map_update_elem(&procs, &key, &zero_proc, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&procs, &key)) {
+		count(SC_LOST_PROC_FULL);
+		return NULL;
+	}
+	e = bpf_map_lookup_elem(&procs, &key);
+	if (e) {
+		t = (struct task_struct *)bpf_get_current_task();
+		BPF_CORE_READ_STR_INTO(&e->comm, t, group_leader, comm);
+	}
+	return e;
+}
+
+static __always_inline void record(struct sc_start *s, long ret)
+{
+	__u64 delta = bpf_ktime_get_ns() - s->ts;
+	__u32 id = s->id, key;
+	bool failed = ret < 0 && ret >= -4095;
+	struct sc_stat *st;
+	struct sc_proc *pe;
+	__u64 *slot;
+
+	if (id >= SC_MAX_SYSCALLS) {
+		count(SC_LOST_BAD_ID);
+		return;
+	}
+	count(SC_EVENTS);
+	st = bpf_map_lookup_elem(&stats, &id);
+	if (st) {
+		st->count++;
+		st->errors += failed;
+		st->total_ns += delta;
+		if (delta > st->max_ns)
+			st->max_ns = delta;
+	}
+	key = id * HIST_SLOTS + hist_slot(delta);
+	slot = bpf_map_lookup_elem(&hists, &key);
+	if (slot)
+		__sync_fetch_and_add(slot, 1);
+	pe = proc_entry(bpf_get_current_pid_tgid() >> 32, id);
+	if (pe) {
+		__sync_fetch_and_add(&pe->count, 1);
+		if (failed)
+			__sync_fetch_and_add(&pe->errors, 1);
+		__sync_fetch_and_add(&pe->total_ns, delta);
+	}
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(enter_btf, struct pt_regs *regs, long id)
+{
+	struct sc_start *s;
+
+	if (!wanted())
+		return 0;
+	s = bpf_task_storage_get(&start_ts, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s) {
+		count(SC_LOST_START_FULL);
+		return 0;
+	}
+	s->ts = bpf_ktime_get_ns();
+	s->id = id;
+	s->valid = 1;
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(exit_btf, struct pt_regs *regs, long ret)
+{
+	struct sc_start *s = bpf_task_storage_get(&start_ts, bpf_get_current_task_btf(), 0, 0);
+
+	if (!s || !s->valid)
+		return 0;
+	record(s, ret);
+	s->valid = 0;
+	return 0;
+}
+
+static __always_inline void enter_hash(long id)
+{
+	struct sc_start s = { .ts = bpf_ktime_get_ns(), .id = id, .valid = 1 };
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (!wanted())
+		return;
+	if (bpf_map_update_elem(&start_hash, &tid, &s, BPF_ANY))
+		count(SC_LOST_START_FULL);
+}
+
+static __always_inline void exit_hash(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct sc_start *s = bpf_map_lookup_elem(&start_hash, &tid);
+
+	if (!s)
+		return;
+	record(s, ret);
+	bpf_map_delete_elem(&start_hash, &tid);
+}
+
+SEC("raw_tp/sys_enter")
+int BPF_PROG(enter_raw, struct pt_regs *regs, long id)
+{
+	enter_hash(id);
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(exit_raw, struct pt_regs *regs, long ret)
+{
+	exit_hash(ret);
+	return 0;
+}
+
+SEC("tracepoint/raw_syscalls/sys_enter")
+int enter_tp(struct trace_event_raw_sys_enter *ctx)
+{
+	enter_hash(ctx->id);
+	return 0;
+}
+
+SEC("tracepoint/raw_syscalls/sys_exit")
+int exit_tp(struct trace_event_raw_sys_exit *ctx)
+{
+	exit_hash(ctx->ret);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
