@@ -252,29 +252,78 @@ static const char *lock_kind(uint32_t flags)
 	return "other";
 }
 
-/* The data symbol a static lock sits in (e.g. rtnl_mutex), from kallsyms;
- * locks inside allocated objects have none. */
-static void lock_symbol(const char *kallsyms, uint64_t addr, char *out, size_t len)
+/* Kernel data symbols (d, D, b, B) from /proc/kallsyms, sorted by address,
+ * to name the static locks (e.g. rtnl_mutex); locks inside allocated
+ * objects have none. */
+struct ksym {
+	uint64_t addr;
+	char name[64];
+};
+
+struct ksyms {
+	struct ksym *syms;
+	size_t nr;
+};
+
+static int ksym_cmp(const void *a, const void *b)
 {
-	const char *line = kallsyms;
-	uint64_t best = 0;
+	const struct ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static void ksyms_load(struct ksyms *ks)
+{
+	char *text = read_file_alloc("/proc/kallsyms", NULL), *line, *save = NULL;
+	size_t cap = 0;
+
+	ks->syms = NULL;
+	ks->nr = 0;
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *end, *name;
+		uint64_t addr = strtoull(line, &end, 16);
+
+		if (end[0] != ' ' || !strchr("dDbB", end[1]) || end[2] != ' ' || !addr)
+			continue;
+		if (ks->nr == cap) {
+			struct ksym *n = realloc(ks->syms, (cap = cap ? 2 * cap : 4096) * sizeof(*n));
+
+			if (!n)
+				break;
+			ks->syms = n;
+		}
+		name = end + 3;
+		ks->syms[ks->nr].addr = addr;
+		snprintf(ks->syms[ks->nr].name, sizeof(ks->syms[0].name), "%.*s",
+			 (int)strcspn(name, " \t"), name);
+		ks->nr++;
+	}
+	free(text);
+	if (ks->nr)
+		qsort(ks->syms, ks->nr, sizeof(*ks->syms), ksym_cmp);
+}
+
+static void lock_symbol(const struct ksyms *ks, uint64_t addr, char *out, size_t len)
+{
+	size_t lo = 0, hi = ks->nr;
 
 	out[0] = '\0';
-	while (line && *line) {
-		unsigned long long a;
-		char type, name[128];
+	while (lo < hi) {          /* first symbol above addr */
+		size_t mid = (lo + hi) / 2;
 
-		if (sscanf(line, "%llx %c %127s", &a, &type, name) == 3 && a <= addr &&
-		    a > best && addr - a < 256 && strchr("dDbB", type)) {
-			best = a;
-			if (addr == a)
-				snprintf(out, len, "%s", name);
-			else
-				snprintf(out, len, "%s+0x%llx", name, (unsigned long long)(addr - a));
-		}
-		line = strchr(line, '\n');
-		line = line ? line + 1 : NULL;
+		if (ks->syms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	if (lo == 0 || addr - ks->syms[lo - 1].addr >= 256)
+		return;
+	if (addr == ks->syms[lo - 1].addr)
+		snprintf(out, len, "%s", ks->syms[lo - 1].name);
+	else
+		snprintf(out, len, "%s+0x%llx", ks->syms[lo - 1].name,
+			 (unsigned long long)(addr - ks->syms[lo - 1].addr));
 }
 
 static int lock_cmp(const void *a, const void *b)
@@ -293,7 +342,7 @@ static json_t *top_locks(struct collector *c, struct futexwait_priv *p, uint64_t
 				FW_MAX_LOCK_KEYS, (void **)&keys, (void **)&vals);
 	/* Sort (key, value) pairs together: keep the key next to its value. */
 	struct { struct fw_wait w; struct fw_lock_key k; } *rows = calloc(n > 0 ? n : 1, sizeof(*rows));
-	char *kallsyms = n > 0 ? read_file_alloc("/proc/kallsyms", NULL) : NULL;
+	struct ksyms ks = { 0 };
 	json_t *arr = json_array();
 
 	for (long i = 0; rows && i < n; i++) {
@@ -304,18 +353,19 @@ static json_t *top_locks(struct collector *c, struct futexwait_priv *p, uint64_t
 	}
 	if (rows)
 		qsort(rows, n, sizeof(*rows), lock_cmp);
+	if (n > 0)
+		ksyms_load(&ks);
 	for (long i = 0; rows && i < n && i < TOP_LOCKS; i++) {
 		char addr[32], sym[160] = "";
 
 		snprintf(addr, sizeof(addr), "0x%" PRIx64, (uint64_t)rows[i].k.addr);
-		if (kallsyms)
-			lock_symbol(kallsyms, rows[i].k.addr, sym, sizeof(sym));
+		lock_symbol(&ks, rows[i].k.addr, sym, sizeof(sym));
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:f, s:f}",
 			"addr", addr, "symbol", sym, "kind", lock_kind(rows[i].k.flags),
 			"count", (json_int_t)rows[i].w.count, "wait_ms", rows[i].w.wait_ns / 1e6,
 			"max_us", rows[i].w.max_ns / 1e3));
 	}
-	free(kallsyms);
+	free(ks.syms);
 	free(rows);
 	free(keys);
 	free(vals);

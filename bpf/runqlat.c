@@ -22,7 +22,7 @@ struct runqlat_priv {
 	struct runqlat_bpf *skel;
 	enum attach_variant used;
 	int nr_cpus;
-	/* procs_running samples (includes friday's own thread, as vmlinux does) */
+	/* procs_running samples, less friday's own sampling thread */
 	uint64_t r_samples, r_sum, r_max, r_over_cpus;
 };
 
@@ -90,7 +90,8 @@ static int runqlat_start(struct collector *c, char *why, size_t len)
 	return 0;
 }
 
-/* procs_running from /proc/stat: runnable threads, running ones included. */
+/* procs_running from /proc/stat: runnable threads, running ones included,
+ * less one: the thread reading it (friday's) is running as it reads. */
 static int runqlat_poll(struct collector *c)
 {
 	struct runqlat_priv *p = c->priv;
@@ -101,6 +102,7 @@ static int runqlat_poll(struct collector *c)
 		return -errno;
 	line = strstr(text, "\nprocs_running ");
 	if (line && sscanf(line, "\nprocs_running %llu", &r) == 1) {
+		r = r ? r - 1 : 0;
 		p->r_samples++;
 		p->r_sum += r;
 		if (r > p->r_max)
@@ -210,7 +212,7 @@ static json_t *top_procs(struct collector *c, struct runqlat_priv *p, json_t *hi
 static json_t *runnable(struct runqlat_priv *p)
 {
 	return json_pack("{s:s, s:I, s:f, s:I, s:I, s:f, s:i}",
-			 "source", "/proc/stat procs_running, every 100 ms (T60-03)",
+			 "source", "/proc/stat procs_running less friday's sampler, every 100 ms (T60-03)",
 			 "samples", (json_int_t)p->r_samples,
 			 "mean", p->r_samples ? (double)p->r_sum / p->r_samples : 0,
 			 "max", (json_int_t)p->r_max,

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "checks/tuesday.h"
+
 const struct finding_def static_check_findings[] = {
 	{ "memory.thp_always", "memory", "Transparent huge pages set to [always]",
 	  "ST-MEM-01 [S11, S12, S21]",
@@ -21,6 +23,10 @@ const struct finding_def *const finding_tables[] = {
 	memory_health_findings,
 	disk_health_findings,
 	load_findings,
+	cpu_rule_findings,
+	processes_rule_findings,
+	syscalls_rule_findings,
+	locks_rule_findings,
 	NULL,
 };
 

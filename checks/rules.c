@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "checks/tuesday.h"
 #include "playbooks/playbook.h"
 
 void judge_memory(struct report *r);
@@ -15,6 +16,14 @@ const struct rule rule_table[] = {
 	  "OOM kills (memhealth)", judge_memory },
 	{ "disk-health", "disk", "Block I/O latency before and in the device, queue, errors, "
 	  "cgroup throttling (diskhealth, fslat)", judge_disk },
+	{ "cpu-health", "cpu", "run-queue latency and runnable threads (TH-02, T60-03)",
+	  judge_cpu },
+	{ "processes-health", "processes", "process churn: spawn rates per parent (TH-09)",
+	  judge_processes },
+	{ "syscalls-health", "syscalls", "syscall rates and errors per process (F-05)",
+	  judge_syscalls },
+	{ "locks-health", "locks", "futex and kernel lock contention (USE-UMUTEX, USE-KMUTEX)",
+	  judge_locks },
 	{ NULL },
 };
 
