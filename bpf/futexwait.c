@@ -3,7 +3,7 @@
  * kernel lock contention per lock and per process where the kernel has the
  * lock:contention_begin/end tracepoints (5.19+; the report says why not
  * elsewhere), into report.measurements.futexwait and report.histograms[]
- * ("futex_wait", "kernel_lock_wait", us). */
+ * ("locks.futex_wait", "locks.kernel_lock_wait", us). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,7 +13,9 @@
 #include <bpf/bpf.h>
 
 #include "bpf/futexwait.h"
+#include "bpf/maputil.h"
 #include "bpf/probe_util.h"
+#include "bpf/variant.h"
 #include "lib/hist.h"
 #include "lib/util.h"
 #include "futexwait.skel.h"
@@ -24,7 +26,9 @@
 
 struct futexwait_priv {
 	struct futexwait_bpf *skel;
-	enum attach_variant used;
+	enum attach_kind kind;
+	json_t *missing;            /* tracepoints this kernel lacks */
+	uint64_t cgid;              /* --cgroup as a cgroup v2 id, 0: none */
 	int nr_cpus;
 	bool locks_traced;
 	char locks_why[256];
@@ -32,43 +36,44 @@ struct futexwait_priv {
 
 static void *open_skel(void) { return futexwait_bpf__open(); }
 static int load_skel(void *s) { return futexwait_bpf__load(s); }
+static int attach_skel(void *s) { return futexwait_bpf__attach(s); }
 static void destroy_skel(void *s) { futexwait_bpf__destroy(s); }
 static struct bpf_object *skel_obj(void *s) { return ((struct futexwait_bpf *)s)->obj; }
 
-static int configure(void *s, struct collector *c, enum attach_variant v)
+static void knobs(void *s, struct collector *c, enum attach_kind kind)
 {
 	struct futexwait_bpf *skel = s;
 	struct futexwait_priv *p = c->priv;
-	struct bpf_program *prog;
-	char why[256];
-	uint64_t cgid;
-	int err = probe_cgroup_id(c->opts->cgroup, &cgid, why, sizeof(why));
 
-	if (err)
-		return err;
 	skel->rodata->targ_tgid = c->opts->pid;
-	skel->rodata->targ_cgid = cgid;
-	if (v != VARIANT_TP_BTF)
+	skel->rodata->targ_cgid = p->cgid;
+	if (kind != ATTACH_TP_BTF)
 		bpf_map__set_autocreate(skel->maps.start_ts, false);
-	p->locks_traced = probe_tracepoint_exists("lock", "contention_begin") &&
-			  probe_tracepoint_exists("lock", "contention_end");
-	if (p->locks_traced) {
-		snprintf(p->locks_why, sizeof(p->locks_why), "lock:contention_begin/end via %s",
-			 variant_name(v));
-		return 0;
-	}
-	snprintf(p->locks_why, sizeof(p->locks_why), "this kernel has no lock:contention_begin/"
-		 "contention_end tracepoints (added in Linux 5.19): kernel lock contention is not "
-		 "measured; look for *spin_lock*slowpath in the CPU flame graph (USE-KMUTEX)");
-	bpf_object__for_each_program(prog, skel->obj)
-		if (str_starts(bpf_program__name(prog), "lock_"))
-			bpf_program__set_autoload(prog, false);
-	return 0;
 }
 
-static const struct variant_loader loader = {
-	.open = open_skel, .configure = configure, .load = load_skel,
-	.destroy = destroy_skel, .object = skel_obj,
+/* The loader turned off programs whose tracepoint this kernel lacks. */
+static void note_kernel_locks(struct futexwait_priv *p)
+{
+	json_t *name;
+	size_t i;
+
+	p->locks_traced = true;
+	json_array_foreach(p->missing, i, name)
+		if (strstr(json_string_value(name), "contention_"))
+			p->locks_traced = false;
+	if (p->locks_traced)
+		snprintf(p->locks_why, sizeof(p->locks_why), "lock:contention_begin/end via %s",
+			 attach_kind_name(p->kind));
+	else
+		snprintf(p->locks_why, sizeof(p->locks_why), "this kernel has no lock:"
+			 "contention_begin/contention_end tracepoints (added in Linux 5.19): kernel "
+			 "lock contention is not measured; look for *spin_lock*slowpath in the CPU "
+			 "flame graph (USE-KMUTEX)");
+}
+
+static const struct variant_ops loader = {
+	.open = open_skel, .object = skel_obj, .knobs = knobs, .load = load_skel,
+	.attach = attach_skel, .destroy = destroy_skel,
 };
 
 static int futexwait_available(struct report *r, char *why, size_t len)
@@ -90,21 +95,21 @@ static int futexwait_available(struct report *r, char *why, size_t len)
 static int futexwait_start(struct collector *c, char *why, size_t len)
 {
 	struct futexwait_priv *p = calloc(1, sizeof(*p));
-	void *skel;
 	int err;
 
 	if (!p)
 		return -ENOMEM;
 	c->priv = p;
 	p->nr_cpus = probe_nr_cpus();
-	err = variant_load(c, &loader, VARIANT_MASK_ALL, &skel, &p->used, why, len);
+	err = probe_cgroup_id(c->opts->cgroup, &p->cgid, why, len);
 	if (err)
 		return err;
-	p->skel = skel;
-	err = futexwait_bpf__attach(p->skel);
-	if (err)
-		snprintf(why, len, "%s: attach failed: %s", variant_name(p->used), strerror(-err));
-	return err;
+	p->missing = json_array();
+	p->skel = variant_open_load(c, &loader, &p->kind, p->missing, why, len);
+	if (!p->skel)
+		return -ENOENT;
+	note_kernel_locks(p);
+	return 0;
 }
 
 static void futexwait_stop(struct collector *c)
@@ -421,26 +426,27 @@ static int futexwait_harvest(struct collector *c, struct report *r)
 
 	for (uint32_t h = 0; h < FW_NR_HISTS; h++)
 		for (uint32_t s = 0; s < HIST_SLOTS; s++)
-			slots[h][s] = percpu_array_sum(hfd, h * HIST_SLOTS + s, p->nr_cpus);
-	c->lost_events = percpu_array_sum(cfd, FW_LOST_START_FULL, p->nr_cpus) +
-			 percpu_array_sum(cfd, FW_LOST_FUTEX_FULL, p->nr_cpus) +
-			 percpu_array_sum(cfd, FW_LOST_LOCK_FULL, p->nr_cpus);
+			slots[h][s] = maputil_percpu_u64(hfd, h * HIST_SLOTS + s);
+	c->lost_events = maputil_percpu_u64(cfd, FW_LOST_START_FULL) +
+			 maputil_percpu_u64(cfd, FW_LOST_FUTEX_FULL) +
+			 maputil_percpu_u64(cfd, FW_LOST_LOCK_FULL);
 	m = json_pack("{s:s, s:f, s:o, s:o, s:I, s:I, s:{s:i, s:s}}",
-		      "variant", variant_name(p->used), "window_s", c->window_s,
+		      "attach", attach_kind_name(p->kind), "window_s", c->window_s,
 		      "futex", futex_section(c, p, slots[FW_HIST_FUTEX]),
 		      "kernel_locks", lock_section(c, p, slots[FW_HIST_LOCK]),
 		      "lost_events", (json_int_t)c->lost_events,
-		      "nested_skipped", (json_int_t)percpu_array_sum(cfd, FW_LOST_NESTED, p->nr_cpus),
+		      "nested_skipped", (json_int_t)maputil_percpu_u64(cfd, FW_LOST_NESTED),
 		      "filter", "pid", (int)c->opts->pid, "cgroup",
 		      c->opts->cgroup ? c->opts->cgroup : "");
+	json_object_set(m, "missing_probes", p->missing);
 	json_object_set_new(report_get(r, "measurements"), "futexwait", m);
 	hist_append(report_get(r, "histograms"),
-		    hist_json("futex_wait", "us", "futexwait", slots[FW_HIST_FUTEX], HIST_SLOTS, 0));
+		    hist_json("locks.futex_wait", "us", "futexwait", slots[FW_HIST_FUTEX], HIST_SLOTS, 0));
 	if (p->locks_traced)
 		hist_append(report_get(r, "histograms"),
-			    hist_json("kernel_lock_wait", "us", "futexwait", slots[FW_HIST_LOCK],
+			    hist_json("locks.kernel_lock_wait", "us", "futexwait", slots[FW_HIST_LOCK],
 				      HIST_SLOTS, 0));
-	probe_record_overhead(c, p->skel->obj, p->used);
+	probe_record_overhead(c, p->skel->obj, attach_kind_name(p->kind));
 	return 0;
 }
 
@@ -448,8 +454,10 @@ static void futexwait_destroy(struct collector *c)
 {
 	struct futexwait_priv *p = c->priv;
 
-	if (p)
+	if (p) {
 		futexwait_bpf__destroy(p->skel);
+		json_decref(p->missing);
+	}
 	free(p);
 	c->priv = NULL;
 }

@@ -2,9 +2,7 @@
 #include "bpf/probe_util.h"
 
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,110 +14,6 @@
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
-
-static const char *const variant_caps[NR_VARIANTS] = { "tp_btf", "raw_tp", "tracepoint" };
-static const char *const variant_suffix[NR_VARIANTS] = { "_btf", "_raw", "_tp" };
-
-const char *variant_name(enum attach_variant v)
-{
-	return (unsigned)v < NR_VARIANTS ? variant_caps[v] : "none";
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcmp(s + n - m, suffix);
-}
-
-static void set_autoload(struct bpf_object *obj, enum attach_variant v)
-{
-	struct bpf_program *prog;
-
-	bpf_object__for_each_program(prog, obj) {
-		const char *name = bpf_program__name(prog);
-		bool has_variant = false;
-
-		for (int i = 0; i < NR_VARIANTS; i++)
-			has_variant |= ends_with(name, variant_suffix[i]);
-		if (has_variant)
-			bpf_program__set_autoload(prog, ends_with(name, variant_suffix[v]));
-	}
-}
-
-/* A capability rules a variant out only when it was probed and failed. */
-static bool ruled_out(struct report *r, enum attach_variant v)
-{
-	json_t *caps = report_get(r, "capabilities");
-
-	return json_object_get(caps, variant_caps[v]) && !report_capability_ok(r, variant_caps[v]);
-}
-
-/* libbpf's own messages during a trial that may fail go to -v output. */
-static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char line[1024];
-
-	if (level == LIBBPF_DEBUG || verbose_level < 2)
-		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	log_debug("libbpf: %s", str_trim(line));
-	return 0;
-}
-
-static void append(char *why, size_t len, const char *fmt, ...)
-{
-	size_t off = strlen(why);
-	va_list ap;
-
-	if (off + 2 >= len)
-		return;
-	if (off)
-		off += snprintf(why + off, len - off, "; ");
-	va_start(ap, fmt);
-	vsnprintf(why + off, len - off, fmt, ap);
-	va_end(ap);
-}
-
-int variant_load(struct collector *c, const struct variant_loader *l, unsigned mask,
-		 void **skel, enum attach_variant *used, char *why, size_t why_len)
-{
-	libbpf_print_fn_t old = libbpf_set_print(quiet_print);
-	int err = -ENOENT;
-
-	why[0] = '\0';
-	*skel = NULL;
-	for (int v = 0; v < NR_VARIANTS; v++) {
-		void *s;
-
-		if (!(mask & (1u << v)))
-			continue;
-		if (ruled_out(c->report, v)) {
-			append(why, why_len, "%s: not supported here (capabilities)", variant_caps[v]);
-			continue;
-		}
-		s = l->open();
-		if (!s) {
-			err = errno ? -errno : -ENOMEM;
-			append(why, why_len, "%s: open failed: %s", variant_caps[v], strerror(-err));
-			continue;
-		}
-		set_autoload(l->object(s), v);
-		err = l->configure ? l->configure(s, c, v) : 0;
-		if (!err)
-			err = l->load(s);
-		if (!err) {
-			*skel = s;
-			*used = v;
-			libbpf_set_print(old);
-			return 0;
-		}
-		append(why, why_len, "%s: load failed: %s", variant_caps[v], strerror(-err));
-		l->destroy(s);
-	}
-	libbpf_set_print(old);
-	return err < 0 ? err : -ENOENT;
-}
 
 int probe_cgroup_id(const char *path, uint64_t *id, char *why, size_t why_len)
 {
@@ -147,25 +41,6 @@ int probe_nr_cpus(void)
 	int n = libbpf_num_possible_cpus();
 
 	return n > 0 ? n : 1;
-}
-
-uint64_t percpu_sum_u64(const uint64_t *vals, int nr_cpus)
-{
-	uint64_t sum = 0;
-
-	for (int i = 0; i < nr_cpus; i++)
-		sum += vals[i];
-	return sum;
-}
-
-uint64_t percpu_array_sum(int map_fd, uint32_t key, int nr_cpus)
-{
-	uint64_t *vals = calloc(nr_cpus, sizeof(*vals)), sum = 0;
-
-	if (vals && !bpf_map_lookup_elem(map_fd, &key, vals))
-		sum = percpu_sum_u64(vals, nr_cpus);
-	free(vals);
-	return sum;
 }
 
 static long dump_batch(int fd, size_t key_size, size_t val_size, uint32_t max_entries,
@@ -230,8 +105,7 @@ long probe_map_dump(int map_fd, size_t key_size, size_t val_size, uint32_t max_e
 	return n;
 }
 
-void probe_record_overhead(struct collector *c, struct bpf_object *obj,
-			   enum attach_variant used)
+void probe_record_overhead(struct collector *c, struct bpf_object *obj, const char *attach)
 {
 	json_t *all = json_object_get(report_get(c->report, "overhead"), "collectors"), *mine;
 	struct bpf_program *prog;
@@ -261,7 +135,7 @@ void probe_record_overhead(struct collector *c, struct bpf_object *obj,
 		mine = json_object();
 		json_object_set_new(all, c->ops->name, mine);
 	}
-	json_object_set_new(mine, "variant", json_string(variant_name(used)));
+	json_object_set_new(mine, "attach", json_string(attach));
 	json_object_set_new(mine, "programs", json_integer(nr_progs));
 	json_object_set_new(mine, "bpf_run_time_ns", json_integer((json_int_t)run_ns));
 	json_object_set_new(mine, "bpf_run_count", json_integer((json_int_t)run_cnt));
@@ -278,24 +152,4 @@ void probe_comm(char *dst, size_t len, const char *src, size_t src_len)
 	for (i = 0; i + 1 < len && i < src_len && src[i]; i++)
 		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
 	dst[i] = '\0';
-}
-
-bool probe_tracepoint_exists(const char *category, const char *name)
-{
-	char path[256], tname[128];
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool found = false;
-
-	if (btf) {
-		snprintf(tname, sizeof(tname), "btf_trace_%s", name);
-		found = btf__find_by_name_kind(btf, tname, BTF_KIND_TYPEDEF) > 0;
-		btf__free(btf);
-		if (found)
-			return true;
-	}
-	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/%s", category, name);
-	if (path_exists(path))
-		return true;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s/%s", category, name);
-	return path_exists(path);
 }

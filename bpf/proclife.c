@@ -1,7 +1,7 @@
 /* proclife.c: the "proclife" collector (processes): loads proclife.bpf.c
  * and harvests fork/exec/exit counts, rates, the lifetime histogram, the
  * top spawning parents and the top programs into
- * report.measurements.proclife and report.histograms[] ("process_lifetime"). */
+ * report.measurements.proclife and report.histograms[] ("processes.lifetime"). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,9 @@
 
 #include <bpf/bpf.h>
 
+#include "bpf/maputil.h"
 #include "bpf/probe_util.h"
+#include "bpf/variant.h"
 #include "bpf/proclife.h"
 #include "lib/hist.h"
 #include "lib/util.h"
@@ -20,33 +22,31 @@
 
 struct proclife_priv {
 	struct proclife_bpf *skel;
-	enum attach_variant used;
+	enum attach_kind kind;
+	json_t *missing;            /* tracepoints this kernel lacks */
+	uint64_t cgid;              /* --cgroup as a cgroup v2 id, 0: none */
 	int nr_cpus;
 };
 
 static void *open_skel(void) { return proclife_bpf__open(); }
 static int load_skel(void *s) { return proclife_bpf__load(s); }
+static int attach_skel(void *s) { return proclife_bpf__attach(s); }
 static void destroy_skel(void *s) { proclife_bpf__destroy(s); }
 static struct bpf_object *skel_obj(void *s) { return ((struct proclife_bpf *)s)->obj; }
 
-static int configure(void *s, struct collector *c, enum attach_variant v)
+static void knobs(void *s, struct collector *c, enum attach_kind kind)
 {
 	struct proclife_bpf *skel = s;
-	char why[256];
-	uint64_t cgid;
-	int err = probe_cgroup_id(c->opts->cgroup, &cgid, why, sizeof(why));
+	struct proclife_priv *p = c->priv;
 
-	if (err)
-		return err;
 	skel->rodata->targ_tgid = c->opts->pid;
-	skel->rodata->targ_cgid = cgid;
+	skel->rodata->targ_cgid = p->cgid;
 	skel->rodata->short_ns = SHORT_LIVED_NS;
-	return 0;
 }
 
-static const struct variant_loader loader = {
-	.open = open_skel, .configure = configure, .load = load_skel,
-	.destroy = destroy_skel, .object = skel_obj,
+static const struct variant_ops loader = {
+	.open = open_skel, .object = skel_obj, .knobs = knobs, .load = load_skel,
+	.attach = attach_skel, .destroy = destroy_skel,
 };
 
 static int proclife_available(struct report *r, char *why, size_t len)
@@ -62,21 +62,18 @@ static int proclife_available(struct report *r, char *why, size_t len)
 static int proclife_start(struct collector *c, char *why, size_t len)
 {
 	struct proclife_priv *p = calloc(1, sizeof(*p));
-	void *skel;
 	int err;
 
 	if (!p)
 		return -ENOMEM;
 	c->priv = p;
 	p->nr_cpus = probe_nr_cpus();
-	err = variant_load(c, &loader, VARIANT_MASK_ALL, &skel, &p->used, why, len);
+	err = probe_cgroup_id(c->opts->cgroup, &p->cgid, why, len);
 	if (err)
 		return err;
-	p->skel = skel;
-	err = proclife_bpf__attach(p->skel);
-	if (err)
-		snprintf(why, len, "%s: attach failed: %s", variant_name(p->used), strerror(-err));
-	return err;
+	p->missing = json_array();
+	p->skel = variant_open_load(c, &loader, &p->kind, p->missing, why, len);
+	return p->skel ? 0 : -ENOENT;
 }
 
 static void proclife_stop(struct collector *c)
@@ -185,14 +182,14 @@ static int proclife_harvest(struct collector *c, struct report *r)
 	json_t *m;
 
 	for (uint32_t i = 0; i < PL_NR_COUNTERS; i++)
-		cnt[i] = percpu_array_sum(cfd, i, p->nr_cpus);
+		cnt[i] = maputil_percpu_u64(cfd, i);
 	for (uint32_t s = 0; s < HIST_SLOTS; s++)
-		slots[s] = percpu_array_sum(hfd, s, p->nr_cpus);
+		slots[s] = maputil_percpu_u64(hfd, s);
 	hist_compute(slots, HIST_SLOTS, 0, &st);
 	c->lost_events = cnt[PL_LOST_PARENT_FULL] + cnt[PL_LOST_COMM_FULL];
 	m = json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:f, s:{s:f, s:f, s:f}, "
 		      "s:{s:I, s:f, s:f, s:f}, s:o, s:o, s:b, s:I}",
-		      "variant", variant_name(p->used), "window_s", c->window_s,
+		      "attach", attach_kind_name(p->kind), "window_s", c->window_s,
 		      "forks", (json_int_t)cnt[PL_FORKS], "threads", (json_int_t)cnt[PL_THREADS],
 		      "execs", (json_int_t)cnt[PL_EXECS], "exits", (json_int_t)cnt[PL_EXITS],
 		      "short_lived", (json_int_t)cnt[PL_SHORT_LIVED],
@@ -203,12 +200,13 @@ static int proclife_harvest(struct collector *c, struct report *r)
 		      "max", st.max,
 		      "top_parents", top_parents(c, p),
 		      "top_programs", top_programs(c, p),
-		      "forks_include_threads", p->used == VARIANT_TRACEPOINT,
+		      "forks_include_threads", p->kind == ATTACH_TRACEPOINT,
 		      "lost_events", (json_int_t)c->lost_events);
+	json_object_set(m, "missing_probes", p->missing);
 	json_object_set_new(report_get(r, "measurements"), "proclife", m);
 	hist_append(report_get(r, "histograms"),
-		    hist_json("process_lifetime", "us", "proclife", slots, HIST_SLOTS, 0));
-	probe_record_overhead(c, p->skel->obj, p->used);
+		    hist_json("processes.lifetime", "us", "proclife", slots, HIST_SLOTS, 0));
+	probe_record_overhead(c, p->skel->obj, attach_kind_name(p->kind));
 	return 0;
 }
 
@@ -216,8 +214,10 @@ static void proclife_destroy(struct collector *c)
 {
 	struct proclife_priv *p = c->priv;
 
-	if (p)
+	if (p) {
 		proclife_bpf__destroy(p->skel);
+		json_decref(p->missing);
+	}
 	free(p);
 	c->priv = NULL;
 }

@@ -2,7 +2,7 @@
  * else raw_tp, else classic tracepoints), samples procs_running from
  * /proc/stat during the window (T60-03's r, alongside the latencies), and
  * harvests the in-kernel histograms into report.measurements.runqlat and
- * report.histograms[] ("runq_latency" per CPU, "runq_latency_process"). */
+ * report.histograms[] ("cpu.runq_latency" per CPU, "cpu.runq_latency_process"). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +10,9 @@
 
 #include <bpf/bpf.h>
 
+#include "bpf/maputil.h"
 #include "bpf/probe_util.h"
+#include "bpf/variant.h"
 #include "bpf/runqlat.h"
 #include "lib/hist.h"
 #include "lib/util.h"
@@ -20,7 +22,9 @@
 
 struct runqlat_priv {
 	struct runqlat_bpf *skel;
-	enum attach_variant used;
+	enum attach_kind kind;
+	json_t *missing;            /* tracepoints this kernel lacks */
+	uint64_t cgid;              /* --cgroup as a cgroup v2 id, 0: none */
 	int nr_cpus;
 	/* procs_running samples, less friday's own sampling thread */
 	uint64_t r_samples, r_sum, r_max, r_over_cpus;
@@ -28,34 +32,29 @@ struct runqlat_priv {
 
 static void *open_skel(void) { return runqlat_bpf__open(); }
 static int load_skel(void *s) { return runqlat_bpf__load(s); }
+static int attach_skel(void *s) { return runqlat_bpf__attach(s); }
 static void destroy_skel(void *s) { runqlat_bpf__destroy(s); }
 static struct bpf_object *skel_obj(void *s) { return ((struct runqlat_bpf *)s)->obj; }
 
-static int configure(void *s, struct collector *c, enum attach_variant v)
+/* The classic variant has no task pointer for the woken task: it keys by
+ * thread id and cannot filter by process or cgroup (said in the report). */
+static void knobs(void *s, struct collector *c, enum attach_kind kind)
 {
 	struct runqlat_bpf *skel = s;
 	struct runqlat_priv *p = c->priv;
-	char why[256];
-	uint64_t cgid;
-	int err = probe_cgroup_id(c->opts->cgroup, &cgid, why, sizeof(why));
+	bool classic = kind == ATTACH_TRACEPOINT;
 
-	if (err)
-		return err;
-	/* The classic variant has no task pointer for the woken task. */
-	if (v == VARIANT_TRACEPOINT && (c->opts->pid || cgid))
-		return -EOPNOTSUPP;
-	skel->rodata->targ_tgid = c->opts->pid;
-	skel->rodata->targ_cgid = cgid;
-	skel->rodata->key_by_tid = v == VARIANT_TRACEPOINT;
+	skel->rodata->targ_tgid = classic ? 0 : c->opts->pid;
+	skel->rodata->targ_cgid = classic ? 0 : p->cgid;
+	skel->rodata->key_by_tid = classic;
 	bpf_map__set_max_entries(skel->maps.hist_cpu, p->nr_cpus * HIST_SLOTS);
-	if (v != VARIANT_TP_BTF)
+	if (kind != ATTACH_TP_BTF)
 		bpf_map__set_autocreate(skel->maps.start_ts, false);
-	return 0;
 }
 
-static const struct variant_loader loader = {
-	.open = open_skel, .configure = configure, .load = load_skel,
-	.destroy = destroy_skel, .object = skel_obj,
+static const struct variant_ops loader = {
+	.open = open_skel, .object = skel_obj, .knobs = knobs, .load = load_skel,
+	.attach = attach_skel, .destroy = destroy_skel,
 };
 
 static int runqlat_available(struct report *r, char *why, size_t len)
@@ -71,23 +70,18 @@ static int runqlat_available(struct report *r, char *why, size_t len)
 static int runqlat_start(struct collector *c, char *why, size_t len)
 {
 	struct runqlat_priv *p = calloc(1, sizeof(*p));
-	void *skel;
 	int err;
 
 	if (!p)
 		return -ENOMEM;
 	c->priv = p;
 	p->nr_cpus = probe_nr_cpus();
-	err = variant_load(c, &loader, VARIANT_MASK_ALL, &skel, &p->used, why, len);
+	err = probe_cgroup_id(c->opts->cgroup, &p->cgid, why, len);
 	if (err)
 		return err;
-	p->skel = skel;
-	err = runqlat_bpf__attach(p->skel);
-	if (err) {
-		snprintf(why, len, "%s: attach failed: %s", variant_name(p->used), strerror(-err));
-		return err;
-	}
-	return 0;
+	p->missing = json_array();
+	p->skel = variant_open_load(c, &loader, &p->kind, p->missing, why, len);
+	return p->skel ? 0 : -ENOENT;
 }
 
 /* procs_running from /proc/stat: runnable threads, running ones included,
@@ -126,7 +120,7 @@ static void read_host_hist(struct runqlat_priv *p, uint64_t *slots)
 	int fd = bpf_map__fd(p->skel->maps.hist_host);
 
 	for (uint32_t s = 0; s < HIST_SLOTS; s++)
-		slots[s] = percpu_array_sum(fd, s, p->nr_cpus);
+		slots[s] = maputil_percpu_u64(fd, s);
 }
 
 /* Per-CPU histograms: one batch read of the whole nr_cpus x slots array. */
@@ -218,7 +212,7 @@ static json_t *runnable(struct runqlat_priv *p)
 			 "max", (json_int_t)p->r_max,
 			 "samples_over_cpus", (json_int_t)p->r_over_cpus,
 			 "over_cpus_share", p->r_samples ? (double)p->r_over_cpus / p->r_samples : 0,
-			 "cpus", p->nr_cpus);
+			 "cpus");
 }
 
 static int runqlat_harvest(struct collector *c, struct report *r)
@@ -231,13 +225,13 @@ static int runqlat_harvest(struct collector *c, struct report *r)
 
 	read_host_hist(p, slots);
 	hist_compute(slots, HIST_SLOTS, 0, &st);
-	c->lost_events = percpu_array_sum(cfd, RQ_LOST_START_FULL, p->nr_cpus) +
-			 percpu_array_sum(cfd, RQ_LOST_PROC_FULL, p->nr_cpus);
-	h_cpu = hist_json("runq_latency", "us", "runqlat", slots, HIST_SLOTS, 0);
-	h_proc = hist_json("runq_latency_process", "us", "runqlat", slots, HIST_SLOTS, 0);
+	c->lost_events = maputil_percpu_u64(cfd, RQ_LOST_START_FULL) +
+			 maputil_percpu_u64(cfd, RQ_LOST_PROC_FULL);
+	h_cpu = hist_json("cpu.runq_latency", "us", "runqlat", slots, HIST_SLOTS, 0);
+	h_proc = hist_json("cpu.runq_latency_process", "us", "runqlat", slots, HIST_SLOTS, 0);
 	m = json_pack("{s:s, s:f, s:I, s:I, s:{s:I, s:f, s:f, s:f, s:f}, s:o, s:o, s:o, s:{s:i, s:s}, s:b}",
-		      "variant", variant_name(p->used), "window_s", c->window_s,
-		      "events", (json_int_t)percpu_array_sum(cfd, RQ_EVENTS, p->nr_cpus),
+		      "attach", attach_kind_name(p->kind), "window_s", c->window_s,
+		      "events", (json_int_t)maputil_percpu_u64(cfd, RQ_EVENTS),
 		      "lost_events", (json_int_t)c->lost_events,
 		      "latency_us", "count", (json_int_t)st.count, "p50", st.p50, "p90", st.p90,
 		      "p99", st.p99, "max", st.max,
@@ -246,11 +240,12 @@ static int runqlat_harvest(struct collector *c, struct report *r)
 		      "runnable", runnable(p),
 		      "filter", "pid", (int)c->opts->pid, "cgroup",
 		      c->opts->cgroup ? c->opts->cgroup : "",
-		      "keyed_by_tid", p->used == VARIANT_TRACEPOINT);
+		      "keyed_by_tid", p->kind == ATTACH_TRACEPOINT);
+	json_object_set(m, "missing_probes", p->missing);
 	json_object_set_new(report_get(r, "measurements"), "runqlat", m);
 	hist_append(report_get(r, "histograms"), h_cpu);
 	hist_append(report_get(r, "histograms"), h_proc);
-	probe_record_overhead(c, p->skel->obj, p->used);
+	probe_record_overhead(c, p->skel->obj, attach_kind_name(p->kind));
 	return 0;
 }
 
@@ -258,8 +253,10 @@ static void runqlat_destroy(struct collector *c)
 {
 	struct runqlat_priv *p = c->priv;
 
-	if (p)
+	if (p) {
 		runqlat_bpf__destroy(p->skel);
+		json_decref(p->missing);
+	}
 	free(p);
 	c->priv = NULL;
 }

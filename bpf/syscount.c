@@ -1,6 +1,6 @@
 /* syscount.c: the "syscount" collector (syscalls): loads syscount.bpf.c and
  * harvests syscall rates, errors and time per syscall and per process into
- * report.measurements.syscount and report.histograms[] ("syscall_latency",
+ * report.measurements.syscount and report.histograms[] ("syscalls.latency",
  * ns, per syscall). Syscall names come from the C library's headers at
  * build time (build/syscall_names.h); ids it lacks are shown as sys_NNN. */
 #include <errno.h>
@@ -10,7 +10,9 @@
 
 #include <bpf/bpf.h>
 
+#include "bpf/maputil.h"
 #include "bpf/probe_util.h"
+#include "bpf/variant.h"
 #include "bpf/syscount.h"
 #include "lib/hist.h"
 #include "lib/util.h"
@@ -26,7 +28,9 @@ static const char *const syscall_names[SC_MAX_SYSCALLS] = {
 
 struct syscount_priv {
 	struct syscount_bpf *skel;
-	enum attach_variant used;
+	enum attach_kind kind;
+	json_t *missing;            /* tracepoints this kernel lacks */
+	uint64_t cgid;              /* --cgroup as a cgroup v2 id, 0: none */
 	int nr_cpus;
 };
 
@@ -53,28 +57,24 @@ static const char *syscall_name(uint32_t id, char *buf, size_t len)
 
 static void *open_skel(void) { return syscount_bpf__open(); }
 static int load_skel(void *s) { return syscount_bpf__load(s); }
+static int attach_skel(void *s) { return syscount_bpf__attach(s); }
 static void destroy_skel(void *s) { syscount_bpf__destroy(s); }
 static struct bpf_object *skel_obj(void *s) { return ((struct syscount_bpf *)s)->obj; }
 
-static int configure(void *s, struct collector *c, enum attach_variant v)
+static void knobs(void *s, struct collector *c, enum attach_kind kind)
 {
 	struct syscount_bpf *skel = s;
-	char why[256];
-	uint64_t cgid;
-	int err = probe_cgroup_id(c->opts->cgroup, &cgid, why, sizeof(why));
+	struct syscount_priv *p = c->priv;
 
-	if (err)
-		return err;
 	skel->rodata->targ_tgid = c->opts->pid;
-	skel->rodata->targ_cgid = cgid;
-	if (v != VARIANT_TP_BTF)
+	skel->rodata->targ_cgid = p->cgid;
+	if (kind != ATTACH_TP_BTF)
 		bpf_map__set_autocreate(skel->maps.start_ts, false);
-	return 0;
 }
 
-static const struct variant_loader loader = {
-	.open = open_skel, .configure = configure, .load = load_skel,
-	.destroy = destroy_skel, .object = skel_obj,
+static const struct variant_ops loader = {
+	.open = open_skel, .object = skel_obj, .knobs = knobs, .load = load_skel,
+	.attach = attach_skel, .destroy = destroy_skel,
 };
 
 static int syscount_available(struct report *r, char *why, size_t len)
@@ -90,21 +90,18 @@ static int syscount_available(struct report *r, char *why, size_t len)
 static int syscount_start(struct collector *c, char *why, size_t len)
 {
 	struct syscount_priv *p = calloc(1, sizeof(*p));
-	void *skel;
 	int err;
 
 	if (!p)
 		return -ENOMEM;
 	c->priv = p;
 	p->nr_cpus = probe_nr_cpus();
-	err = variant_load(c, &loader, VARIANT_MASK_ALL, &skel, &p->used, why, len);
+	err = probe_cgroup_id(c->opts->cgroup, &p->cgid, why, len);
 	if (err)
 		return err;
-	p->skel = skel;
-	err = syscount_bpf__attach(p->skel);
-	if (err)
-		snprintf(why, len, "%s: attach failed: %s", variant_name(p->used), strerror(-err));
-	return err;
+	p->missing = json_array();
+	p->skel = variant_open_load(c, &loader, &p->kind, p->missing, why, len);
+	return p->skel ? 0 : -ENOENT;
 }
 
 static void syscount_stop(struct collector *c)
@@ -293,22 +290,22 @@ static int syscount_harvest(struct collector *c, struct report *r)
 		errors += totals[i].st.errors;
 		time_ns += totals[i].st.total_ns;
 	}
-	hist = json_pack("{s:s, s:s, s:s}", "name", "syscall_latency", "unit", "ns",
+	hist = json_pack("{s:s, s:s, s:s}", "name", "syscalls.latency", "unit", "ns",
 			 "source", "syscount");
 	sys = per_syscall(c, p, totals, n, hist, host_slots);
 	{
-		json_t *whole = hist_json("syscall_latency", "ns", "syscount", host_slots,
+		json_t *whole = hist_json("syscalls.latency", "ns", "syscount", host_slots,
 					  HIST_SLOTS, 0);
 
 		json_object_set(whole, "per_key", json_object_get(hist, "per_key"));
 		json_decref(hist);
 		hist = whole;
 	}
-	c->lost_events = percpu_array_sum(cfd, SC_LOST_START_FULL, p->nr_cpus) +
-			 percpu_array_sum(cfd, SC_LOST_PROC_FULL, p->nr_cpus) +
-			 percpu_array_sum(cfd, SC_LOST_BAD_ID, p->nr_cpus);
+	c->lost_events = maputil_percpu_u64(cfd, SC_LOST_START_FULL) +
+			 maputil_percpu_u64(cfd, SC_LOST_PROC_FULL) +
+			 maputil_percpu_u64(cfd, SC_LOST_BAD_ID);
 	m = json_pack("{s:s, s:f, s:{s:I, s:f, s:I, s:f, s:f, s:f}, s:o, s:o, s:I, s:{s:i, s:s}}",
-		      "variant", variant_name(p->used), "window_s", c->window_s,
+		      "attach", attach_kind_name(p->kind), "window_s", c->window_s,
 		      "total", "count", (json_int_t)count, "rate_per_s", per_s(c, count),
 		      "errors", (json_int_t)errors, "errors_per_s", per_s(c, errors),
 		      "time_s", time_ns / 1e9,
@@ -317,9 +314,10 @@ static int syscount_harvest(struct collector *c, struct report *r)
 		      "lost_events", (json_int_t)c->lost_events,
 		      "filter", "pid", (int)c->opts->pid, "cgroup",
 		      c->opts->cgroup ? c->opts->cgroup : "");
+	json_object_set(m, "missing_probes", p->missing);
 	json_object_set_new(report_get(r, "measurements"), "syscount", m);
 	hist_append(report_get(r, "histograms"), hist);
-	probe_record_overhead(c, p->skel->obj, p->used);
+	probe_record_overhead(c, p->skel->obj, attach_kind_name(p->kind));
 	free(totals);
 	return 0;
 }
@@ -328,8 +326,10 @@ static void syscount_destroy(struct collector *c)
 {
 	struct syscount_priv *p = c->priv;
 
-	if (p)
+	if (p) {
 		syscount_bpf__destroy(p->skel);
+		json_decref(p->missing);
+	}
 	free(p);
 	c->priv = NULL;
 }

@@ -45,7 +45,7 @@ const struct finding_def cpu_rule_findings[] = {
 static bool slow_mode(json_t *hist, double *share, double *peak_low_us)
 {
 	json_t *buckets = json_object_get(hist, "buckets"), *b;
-	double total = jnum(hist, "count"), slow = 0, best = 0;
+	double total = jpath_num(hist, "count"), slow = 0, best = 0;
 	size_t i, n = json_array_size(buckets);
 	bool peak = false;
 
@@ -54,9 +54,9 @@ static bool slow_mode(json_t *hist, double *share, double *peak_low_us)
 	if (total <= 0)
 		return false;
 	json_array_foreach(buckets, i, b) {
-		double cnt = jnum(b, "count"), low = jnum(b, "low");
-		double prev = i ? jnum(json_array_get(buckets, i - 1), "count") : 0;
-		double next = i + 1 < n ? jnum(json_array_get(buckets, i + 1), "count") : 0;
+		double cnt = jpath_num(b, "count"), low = jpath_num(b, "low");
+		double prev = i ? jpath_num(json_array_get(buckets, i - 1), "count") : 0;
+		double next = i + 1 < n ? jpath_num(json_array_get(buckets, i + 1), "count") : 0;
 
 		if (low < cpu_thresholds[TH_MODE_LOW].value)
 			continue;
@@ -77,7 +77,7 @@ static json_t *find_histogram(struct report *r, const char *name)
 	size_t i;
 
 	json_array_foreach(report_get(r, "histograms"), i, h)
-		if (!strcmp(jstr(h, "name") ? jstr(h, "name") : "", name))
+		if (!strcmp(jpath_str(h, "name") ? jpath_str(h, "name") : "", name))
 			return h;
 	return NULL;
 }
@@ -91,12 +91,12 @@ static bool cite_throttling(struct report *r, json_t *health)
 	bool any = false;
 
 	json_array_foreach(report_get(r, "findings"), i, f) {
-		const char *id = jstr(f, "id");
+		const char *id = jpath_str(f, "id");
 
 		if (!id || strncmp(id, "cpu.", 4) || (!strstr(id, "throttl") && !strstr(id, "quota")))
 			continue;
 		report_set_health(r, "cpu", VERDICT_SUSPECT, "%s (%s, from %s): %s", id,
-				  jstr(f, "severity"), jstr(f, "stage"), jstr(f, "detail"));
+				  jpath_str(f, "severity"), jpath_str(f, "stage"), jpath_str(f, "detail"));
 		any = true;
 	}
 	if (any)
@@ -115,28 +115,28 @@ void judge_cpu(struct report *r)
 
 	if (!m)
 		return;
-	p50 = jnum(m, "latency_us.p50");
-	p99 = jnum(m, "latency_us.p99");
-	max = jnum(m, "latency_us.max");
-	r_share = jnum(m, "runnable.over_cpus_share");
-	r_mean = jnum(m, "runnable.mean");
-	cpus = (int)jnum(m, "runnable.cpus");
+	p50 = jpath_num(m, "latency_us.p50");
+	p99 = jpath_num(m, "latency_us.p99");
+	max = jpath_num(m, "latency_us.max");
+	r_share = jpath_num(m, "runnable.over_cpus_share");
+	r_mean = jpath_num(m, "runnable.mean");
+	cpus = (int)jpath_num(m, "runnable.cpus");
 	top = json_array_get(json_object_get(m, "top_processes"), 0);
-	comm = jstr(top, "comm") ? jstr(top, "comm") : "?";
+	comm = jpath_str(top, "comm") ? jpath_str(top, "comm") : "?";
 	lat_high = p99 > cpu_thresholds[TH_P99].value;
 	sat = r_share >= cpu_thresholds[TH_RUNNABLE_SHARE].value;
-	mode = slow_mode(find_histogram(r, "runq_latency"), &mode_share, &mode_low);
+	mode = slow_mode(find_histogram(r, "cpu.runq_latency"), &mode_share, &mode_low);
 
 	health = report_set_health(r, "cpu", (lat_high || mode) && sat ? VERDICT_IMPLICATED :
 				   lat_high || mode || sat ? VERDICT_SUSPECT : VERDICT_EXONERATED,
 				   "run-queue latency p50 %.0f us, p99 %.0f us, max %.0f us over %.0f "
 				   "wake-ups (runqlat, %s); warn above p99 %.0f us (TH-02)",
-				   p50, p99, max, jnum(m, "latency_us.count"), jstr(m, "variant"),
+				   p50, p99, max, jpath_num(m, "latency_us.count"), jpath_str(m, "attach"),
 				   cpu_thresholds[TH_P99].value);
 	report_set_health(r, "cpu", VERDICT_EXONERATED, "runnable threads (procs_running "
 			  "without friday's sampler) mean %.1f on %d CPUs, above the CPU count in "
 			  "%.0f%% of %.0f samples; saturated from %.0f%% (T60-03)", r_mean, cpus,
-			  100 * r_share, jnum(m, "runnable.samples"),
+			  100 * r_share, jpath_num(m, "runnable.samples"),
 			  100 * cpu_thresholds[TH_RUNNABLE_SHARE].value);
 	if (mode)
 		report_set_health(r, "cpu", VERDICT_SUSPECT, "a mode at %.0f ms: %.0f%% of wake-ups "
@@ -145,7 +145,7 @@ void judge_cpu(struct report *r)
 	if (top)
 		report_set_health(r, "cpu", VERDICT_EXONERATED, "most queued: %s (pid %d), %.2f "
 				  "thread-seconds queued per second, p99 %.0f us", comm,
-				  (int)jnum(top, "pid"), jnum(top, "queued_share"), jnum(top, "p99_us"));
+				  (int)jpath_num(top, "pid"), jpath_num(top, "queued_share"), jpath_num(top, "p99_us"));
 	cite_throttling(r, health);
 	if (lat_high || mode) {
 		ev = rule_evidence(&cpu_thresholds[TH_P99], p99, "us", "runqlat");
@@ -154,14 +154,14 @@ void judge_cpu(struct report *r)
 		json_object_set_new(ev, "slow_mode_share", json_real(mode_share));
 		json_object_set_new(ev, "slow_mode_low_us", json_real(mode_low));
 		json_object_set_new(ev, "process", json_pack("{s:s, s:i, s:f}", "comm", comm,
-					"pid", (int)jnum(top, "pid"), "queued_share",
-					jnum(top, "queued_share")));
+					"pid", (int)jpath_num(top, "pid"), "queued_share",
+					jpath_num(top, "queued_share")));
 		f = report_add_finding(r, "cpu.runqueue_latency", mode ? SEV_CRITICAL : SEV_WARNING,
 				       ev, "Run-queue latency p99 %.1f ms%s; %s (pid %d) waited most: "
 				       "%.2f thread-seconds per second.", p99 / 1000,
 				       mode ? ", with a mode at 10s of ms" : "", comm,
-				       (int)jnum(top, "pid"), jnum(top, "queued_share"));
-		report_finding_add_artifact(f, "report.json#histograms/runq_latency");
+				       (int)jpath_num(top, "pid"), jpath_num(top, "queued_share"));
+		report_finding_add_artifact(f, "report.json#histograms/cpu.runq_latency");
 	}
 	if (sat) {
 		ev = rule_evidence(&cpu_thresholds[TH_RUNNABLE_SHARE], r_share, "share of samples",
@@ -176,7 +176,7 @@ void judge_cpu(struct report *r)
 		char step[160];
 
 		snprintf(step, sizeof(step), "Wednesday: CPU flame graph (W-01) of %s (pid %d)", comm,
-			 (int)jnum(top, "pid"));
+			 (int)jpath_num(top, "pid"));
 		report_health_add_next_step(health, step);
 		report_health_add_next_step(health, "Thursday: run-queue latency per process (TH-02)");
 	}

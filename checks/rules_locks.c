@@ -48,8 +48,8 @@ static void busiest_address(json_t *m, json_t **proc_out, json_t **addr_out)
 	*proc_out = *addr_out = NULL;
 	json_array_foreach(json_object_get(json_object_get(m, "futex"), "processes"), i, p)
 		json_array_foreach(json_object_get(p, "top_addresses"), j, a)
-			if (jnum(a, "wait_ms") > best) {
-				best = jnum(a, "wait_ms");
+			if (jpath_num(a, "wait_ms") > best) {
+				best = jpath_num(a, "wait_ms");
 				*proc_out = p;
 				*addr_out = a;
 			}
@@ -68,25 +68,25 @@ static enum verdict futex_verdict(double share, double rate)
 
 static void judge_futex(struct report *r, json_t *m, json_t *health)
 {
-	double window_s = jnum(m, "window_s"), share, rate;
+	double window_s = jpath_num(m, "window_s"), share, rate;
 	json_t *p, *a, *ev;
 	enum verdict v;
 	const char *comm;
 
 	busiest_address(m, &p, &a);
-	share = window_s > 0 ? jnum(a, "wait_ms") / 1000 / window_s : 0;
-	rate = jnum(a, "waits_per_s");
+	share = window_s > 0 ? jpath_num(a, "wait_ms") / 1000 / window_s : 0;
+	rate = jpath_num(a, "waits_per_s");
 	v = futex_verdict(share, rate);
-	comm = jstr(p, "comm") ? jstr(p, "comm") : "-";
+	comm = jpath_str(p, "comm") ? jpath_str(p, "comm") : "-";
 	report_set_health(r, "locks", v, "futex waits: %.0f/s, %.2f threads waiting on average "
 			  "host-wide, p99 %.0f us (futexwait, %s; timed-out waits left out)",
-			  jnum(m, "futex.waits_per_s"), jnum(m, "futex.wait_share"),
-			  jnum(m, "futex.p99_us"), jstr(m, "variant"));
+			  jpath_num(m, "futex.waits_per_s"), jpath_num(m, "futex.wait_share"),
+			  jpath_num(m, "futex.p99_us"), jpath_str(m, "attach"));
 	if (a)
 		report_set_health(r, "locks", VERDICT_EXONERATED, "busiest futex: %s in %s (pid "
 				  "%d): %.2f threads waiting, %.0f waits/s; implicated from %.1f "
-				  "threads and %.0f/s, suspect from %.1f and %.0f/s", jstr(a, "uaddr"),
-				  comm, (int)jnum(p, "pid"), share, rate,
+				  "threads and %.0f/s, suspect from %.1f and %.0f/s", jpath_str(a, "uaddr"),
+				  comm, (int)jpath_num(p, "pid"), share, rate,
 				  lock_thresholds[TH_ADDR_SHARE_IMPL].value,
 				  lock_thresholds[TH_ADDR_RATE_IMPL].value,
 				  lock_thresholds[TH_ADDR_SHARE_SUSP].value,
@@ -96,18 +96,18 @@ static void judge_futex(struct report *r, json_t *m, json_t *health)
 	ev = rule_evidence(&lock_thresholds[v == VERDICT_IMPLICATED ? TH_ADDR_SHARE_IMPL :
 			   TH_ADDR_SHARE_SUSP], share, "threads waiting", "futexwait");
 	json_object_set_new(ev, "waits_per_s", json_real(rate));
-	json_object_set_new(ev, "uaddr", json_string(jstr(a, "uaddr")));
-	json_object_set_new(ev, "max_wait_us", json_real(jnum(a, "max_us")));
+	json_object_set_new(ev, "uaddr", json_string(jpath_str(a, "uaddr")));
+	json_object_set_new(ev, "max_wait_us", json_real(jpath_num(a, "max_us")));
 	json_object_set_new(ev, "process", json_pack("{s:s, s:i}", "comm", comm,
-						     "pid", (int)jnum(p, "pid")));
+						     "pid", (int)jpath_num(p, "pid")));
 	report_add_finding(r, "locks.futex_contention", v == VERDICT_IMPLICATED ? SEV_WARNING :
 			   SEV_INFO, ev, "%s (pid %d): %.2f threads wait on futex %s on average, "
-			   "%.0f waits/s.", comm, (int)jnum(p, "pid"), share, jstr(a, "uaddr"), rate);
+			   "%.0f waits/s.", comm, (int)jpath_num(p, "pid"), share, jpath_str(a, "uaddr"), rate);
 	{
 		char step[160];
 
 		snprintf(step, sizeof(step), "Wednesday: off-CPU flame graph (W-03) of %s (pid %d)",
-			 comm, (int)jnum(p, "pid"));
+			 comm, (int)jpath_num(p, "pid"));
 		report_health_add_next_step(health, step);
 	}
 }
@@ -115,18 +115,18 @@ static void judge_futex(struct report *r, json_t *m, json_t *health)
 static void judge_kernel_locks(struct report *r, json_t *m, json_t *health, int cpus)
 {
 	json_t *k = json_object_get(m, "kernel_locks"), *top, *ev;
-	double share = jnum(k, "wait_share"), limit = lock_thresholds[TH_KLOCK].value * cpus;
+	double share = jpath_num(k, "wait_share"), limit = lock_thresholds[TH_KLOCK].value * cpus;
 
 	if (!json_is_true(json_object_get(k, "traced"))) {
 		report_set_health(r, "locks", VERDICT_UNKNOWN, "kernel locks not measured: %s",
-				  jstr(k, "reason"));
+				  jpath_str(k, "reason"));
 		return;
 	}
 	top = json_array_get(json_object_get(k, "top_locks"), 0);
 	report_set_health(r, "locks", share >= limit ? VERDICT_SUSPECT : VERDICT_EXONERATED,
 			  "kernel lock contention: %.0f/s, %.3f CPUs' worth of waiting, p99 %.0f "
 			  "us; suspect from %.2f (5%% of %d CPUs, USE-KMUTEX)",
-			  jnum(k, "contentions_per_s"), share, jnum(k, "p99_us"), limit, cpus);
+			  jpath_num(k, "contentions_per_s"), share, jpath_num(k, "p99_us"), limit, cpus);
 	if (share < limit)
 		return;
 	ev = rule_evidence(&lock_thresholds[TH_KLOCK], share, "CPUs waiting", "futexwait");
@@ -135,9 +135,9 @@ static void judge_kernel_locks(struct report *r, json_t *m, json_t *health, int 
 			    json_deep_copy(json_array_get(json_object_get(k, "processes"), 0)));
 	report_add_finding(r, "locks.kernel_contention", SEV_WARNING, ev, "Kernel lock waits "
 			   "take %.2f CPUs' worth of time; the busiest lock is a %s at %s%s%s.",
-			   share, jstr(top, "kind"), jstr(top, "addr"),
-			   jstr(top, "symbol") && *jstr(top, "symbol") ? " " : "",
-			   jstr(top, "symbol") ? jstr(top, "symbol") : "");
+			   share, jpath_str(top, "kind"), jpath_str(top, "addr"),
+			   jpath_str(top, "symbol") && *jpath_str(top, "symbol") ? " " : "",
+			   jpath_str(top, "symbol") ? jpath_str(top, "symbol") : "");
 	report_health_add_next_step(health, "Wednesday: kernel CPU flame graph (W-07: "
 				    "*spin_lock*slowpath) and off-CPU stacks (W-03)");
 }

@@ -5,28 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks/judge.h"
+
 json_t *rule_measurement(struct report *r, const char *collector, const char *subsystem)
 {
-	json_t *m = json_object_get(report_get(r, "measurements"), collector);
-	json_t *fate = json_object_get(report_get(r, "collectors"), collector);
-	const char *status = jstr(fate, "status"), *reason = jstr(fate, "reason");
-	json_t *h;
+	json_t *m = judge_measurements(r, collector), *h;
 
-	if (m && status && !strcmp(status, "ok"))
+	if (m)
 		return m;
-	if (!fate)
-		h = report_set_health(r, subsystem, VERDICT_UNKNOWN, "collector %s did not run in "
-				      "this playbook (or the Tuesday collect step was skipped)",
-				      collector);
-	else
-		h = report_set_health(r, subsystem, VERDICT_UNKNOWN, "collector %s %s: %s",
-				      collector, status ? status : "failed",
-				      reason && *reason ? reason : "no reason given");
+	h = report_set_health(r, subsystem, VERDICT_UNKNOWN, "not measured: collector %s: %s",
+			      collector, judge_missing_reason(r, collector));
 	report_health_add_next_step(h, "friday caps: see what this host supports, and why not");
 	return NULL;
 }
 
-double jnum(json_t *obj, const char *path)
+double jpath_num(json_t *obj, const char *path)
 {
 	char key[64];
 	const char *dot;
@@ -39,7 +32,7 @@ double jnum(json_t *obj, const char *path)
 	return obj ? json_number_value(json_object_get(obj, path)) : 0;
 }
 
-const char *jstr(json_t *obj, const char *path)
+const char *jpath_str(json_t *obj, const char *path)
 {
 	char key[64];
 	const char *dot;

@@ -19,9 +19,10 @@ struct threshold {
  * verdict to unknown with the reason the collector gave (or did not run). */
 json_t *rule_measurement(struct report *r, const char *collector, const char *subsystem);
 
-/* A number at a dotted path ("latency_us.p99"); 0 when absent. */
-double jnum(json_t *obj, const char *path);
-const char *jstr(json_t *obj, const char *path);
+/* A number or string at a dotted path ("latency_us.p99"); 0 or NULL when
+ * absent (judge.h's jnum and jstr read one key). */
+double jpath_num(json_t *obj, const char *path);
+const char *jpath_str(json_t *obj, const char *path);
 
 /* The evidence object every Tuesday finding carries: the figure, the
  * threshold it crossed and their sources. Returns a new object. */

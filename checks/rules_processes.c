@@ -37,7 +37,7 @@ static json_t *program_of(json_t *m, int parent_pid)
 	size_t i;
 
 	json_array_foreach(progs, i, p)
-		if ((int)jnum(p, "parent_pid") == parent_pid)
+		if ((int)jpath_num(p, "parent_pid") == parent_pid)
 			return p;
 	return json_array_get(progs, 0);
 }
@@ -53,28 +53,28 @@ void judge_processes(struct report *r)
 	if (!m)
 		return;
 	parent = json_array_get(json_object_get(m, "top_parents"), 0);
-	spawn_rate = parent ? jnum(parent, "forks_per_s") : 0;
-	if (jnum(parent, "execs_per_s") > spawn_rate)
-		spawn_rate = jnum(parent, "execs_per_s");
-	host_rate = jnum(m, "rates.execs_per_s");
-	pcomm = jstr(parent, "comm") ? jstr(parent, "comm") : "?";
-	ppid = (int)jnum(parent, "pid");
+	spawn_rate = parent ? jpath_num(parent, "forks_per_s") : 0;
+	if (jpath_num(parent, "execs_per_s") > spawn_rate)
+		spawn_rate = jpath_num(parent, "execs_per_s");
+	host_rate = jpath_num(m, "rates.execs_per_s");
+	pcomm = jpath_str(parent, "comm") ? jpath_str(parent, "comm") : "?";
+	ppid = (int)jpath_num(parent, "pid");
 	prog = program_of(m, ppid);
-	prog_comm = jstr(prog, "comm") ? jstr(prog, "comm") : "?";
+	prog_comm = jpath_str(prog, "comm") ? jpath_str(prog, "comm") : "?";
 	v = spawn_rate >= proc_thresholds[TH_PARENT_IMPLICATED].value ? VERDICT_IMPLICATED :
 	    spawn_rate >= proc_thresholds[TH_PARENT_SUSPECT].value ||
 	    host_rate >= proc_thresholds[TH_HOST_SUSPECT].value ? VERDICT_SUSPECT :
 	    VERDICT_EXONERATED;
 	health = report_set_health(r, "processes", v, "%.1f execs/s, %.1f forks/s, %.1f exits/s "
 				   "(proclife, %s); %.0f of %.0f exits lived under %.0f s",
-				   host_rate, jnum(m, "rates.forks_per_s"), jnum(m, "rates.exits_per_s"),
-				   jstr(m, "variant"), jnum(m, "short_lived"), jnum(m, "exits"),
-				   jnum(m, "short_lived_under_s"));
+				   host_rate, jpath_num(m, "rates.forks_per_s"), jpath_num(m, "rates.exits_per_s"),
+				   jpath_str(m, "attach"), jpath_num(m, "short_lived"), jpath_num(m, "exits"),
+				   jpath_num(m, "short_lived_under_s"));
 	if (parent)
 		report_set_health(r, "processes", VERDICT_EXONERATED, "top parent: %s (pid %d, "
 				  "parent %d) spawned %.1f/s, mostly %s; implicated from %.0f/s, "
 				  "suspect from %.0f/s (measured on process churn)", pcomm, ppid,
-				  (int)jnum(parent, "ppid"), spawn_rate, prog_comm,
+				  (int)jpath_num(parent, "ppid"), spawn_rate, prog_comm,
 				  proc_thresholds[TH_PARENT_IMPLICATED].value,
 				  proc_thresholds[TH_PARENT_SUSPECT].value);
 	if (v == VERDICT_EXONERATED)
@@ -83,17 +83,17 @@ void judge_processes(struct report *r)
 			   TH_PARENT_SUSPECT], spawn_rate, "spawns/s", "proclife");
 	json_object_set_new(ev, "host_execs_per_s", json_real(host_rate));
 	json_object_set_new(ev, "parent", json_pack("{s:s, s:i, s:i, s:f, s:f, s:f}",
-				"comm", pcomm, "pid", ppid, "ppid", (int)jnum(parent, "ppid"),
-				"execs_per_s", jnum(parent, "execs_per_s"),
-				"forks_per_s", jnum(parent, "forks_per_s"),
-				"short_lived", jnum(parent, "short_lived")));
+				"comm", pcomm, "pid", ppid, "ppid", (int)jpath_num(parent, "ppid"),
+				"execs_per_s", jpath_num(parent, "execs_per_s"),
+				"forks_per_s", jpath_num(parent, "forks_per_s"),
+				"short_lived", jpath_num(parent, "short_lived")));
 	json_object_set_new(ev, "program", json_pack("{s:s, s:f, s:f}", "comm", prog_comm,
-				"execs_per_s", jnum(prog, "execs_per_s"),
-				"mean_lifetime_ms", jnum(prog, "mean_lifetime_ms")));
+				"execs_per_s", jpath_num(prog, "execs_per_s"),
+				"mean_lifetime_ms", jpath_num(prog, "mean_lifetime_ms")));
 	report_add_finding(r, "processes.churn", v == VERDICT_IMPLICATED ? SEV_WARNING : SEV_INFO,
 			   ev, "%s (pid %d) spawns %.0f processes/s, mostly %s living %.1f ms on "
 			   "average; the host runs %.0f execs/s.", pcomm, ppid, spawn_rate, prog_comm,
-			   jnum(prog, "mean_lifetime_ms"), host_rate);
+			   jpath_num(prog, "mean_lifetime_ms"), host_rate);
 	report_health_add_next_step(health, "Thursday: execsnoop-style log of the spawned "
 				    "commands and their parent (TH-09)");
 	report_health_add_next_step(health, "Wednesday: CPU flame graph (W-01): fork and exec "

@@ -37,18 +37,18 @@ const struct finding_def syscalls_rule_findings[] = {
 static void storm_finding(struct report *r, json_t *p, enum verdict v)
 {
 	json_t *top = json_array_get(json_object_get(p, "top_syscalls"), 0), *ev;
-	const char *comm = jstr(p, "comm") ? jstr(p, "comm") : "?";
-	const char *sys = jstr(top, "name") ? jstr(top, "name") : "?";
-	double rate = jnum(p, "rate_per_s");
+	const char *comm = jpath_str(p, "comm") ? jpath_str(p, "comm") : "?";
+	const char *sys = jpath_str(top, "name") ? jpath_str(top, "name") : "?";
+	double rate = jpath_num(p, "rate_per_s");
 
 	ev = rule_evidence(&sc_thresholds[v == VERDICT_IMPLICATED ? TH_PROC_IMPLICATED :
 			   TH_PROC_SUSPECT], rate, "syscalls/s", "syscount");
 	json_object_set_new(ev, "process", json_pack("{s:s, s:i}", "comm", comm,
-						     "pid", (int)jnum(p, "pid")));
+						     "pid", (int)jpath_num(p, "pid")));
 	json_object_set_new(ev, "top_syscalls", json_deep_copy(json_object_get(p, "top_syscalls")));
 	report_add_finding(r, "syscalls.storm", v == VERDICT_IMPLICATED ? SEV_WARNING : SEV_INFO,
 			   ev, "%s (pid %d) makes %.0f syscalls/s, mostly %s (%.0f/s).", comm,
-			   (int)jnum(p, "pid"), rate, sys, jnum(top, "rate_per_s"));
+			   (int)jpath_num(p, "pid"), rate, sys, jpath_num(top, "rate_per_s"));
 }
 
 static void error_findings(struct report *r, json_t *m)
@@ -57,17 +57,17 @@ static void error_findings(struct report *r, json_t *m)
 	size_t i;
 
 	json_array_foreach(json_object_get(m, "processes"), i, p) {
-		double errs = jnum(p, "errors_per_s"), rate = jnum(p, "rate_per_s");
+		double errs = jpath_num(p, "errors_per_s"), rate = jpath_num(p, "rate_per_s");
 
 		if (errs < sc_thresholds[TH_ERRORS].value || rate <= 0 ||
 		    errs / rate < sc_thresholds[TH_ERROR_SHARE].value)
 			continue;
 		ev = rule_evidence(&sc_thresholds[TH_ERRORS], errs, "errors/s", "syscount");
 		json_object_set_new(ev, "process", json_pack("{s:s, s:i, s:f}", "comm",
-					jstr(p, "comm"), "pid", (int)jnum(p, "pid"),
+					jpath_str(p, "comm"), "pid", (int)jpath_num(p, "pid"),
 					"error_share", errs / rate));
 		report_add_finding(r, "syscalls.errors", SEV_INFO, ev, "%s (pid %d): %.0f of its "
-				   "%.0f syscalls/s fail.", jstr(p, "comm"), (int)jnum(p, "pid"),
+				   "%.0f syscalls/s fail.", jpath_str(p, "comm"), (int)jpath_num(p, "pid"),
 				   errs, rate);
 	}
 }
@@ -81,21 +81,21 @@ void judge_syscalls(struct report *r)
 	if (!m)
 		return;
 	top = json_array_get(json_object_get(m, "processes"), 0);
-	proc_rate = jnum(top, "rate_per_s");
-	host_rate = jnum(m, "total.rate_per_s");
+	proc_rate = jpath_num(top, "rate_per_s");
+	host_rate = jpath_num(m, "total.rate_per_s");
 	v = proc_rate >= sc_thresholds[TH_PROC_IMPLICATED].value ? VERDICT_IMPLICATED :
 	    proc_rate >= sc_thresholds[TH_PROC_SUSPECT].value ||
 	    host_rate >= sc_thresholds[TH_HOST_SUSPECT].value ? VERDICT_SUSPECT :
 	    VERDICT_EXONERATED;
 	health = report_set_health(r, "syscalls", v, "%.0f syscalls/s host-wide, %.0f errors/s "
 				   "(syscount, %s); suspect from %.0f/s", host_rate,
-				   jnum(m, "total.errors_per_s"), jstr(m, "variant"),
+				   jpath_num(m, "total.errors_per_s"), jpath_str(m, "attach"),
 				   sc_thresholds[TH_HOST_SUSPECT].value);
 	if (top)
 		report_set_health(r, "syscalls", VERDICT_EXONERATED, "busiest: %s (pid %d) at %.0f "
 				  "syscalls/s, mostly %s; implicated from %.0f/s, suspect from %.0f/s "
-				  "(measured on syscall storm)", jstr(top, "comm"), (int)jnum(top, "pid"),
-				  proc_rate, jstr(json_array_get(json_object_get(top, "top_syscalls"), 0),
+				  "(measured on syscall storm)", jpath_str(top, "comm"), (int)jpath_num(top, "pid"),
+				  proc_rate, jpath_str(json_array_get(json_object_get(top, "top_syscalls"), 0),
 						  "name"),
 				  sc_thresholds[TH_PROC_IMPLICATED].value,
 				  sc_thresholds[TH_PROC_SUSPECT].value);
