@@ -5,6 +5,7 @@
 #include "bpf/collector.h"
 
 extern const struct collector_ops profile_collector;
+extern const struct collector_ops offcpu_collector;
 extern const struct collector_ops memhealth_collector;
 extern const struct collector_ops diskhealth_collector;
 extern const struct collector_ops runqlat_collector;
@@ -14,6 +15,7 @@ extern const struct collector_ops futexwait_collector;
 
 const struct collector_ops *const collector_table[] = {
 	&profile_collector,
+	&offcpu_collector,
 	&memhealth_collector,
 	&diskhealth_collector,
 	&runqlat_collector,

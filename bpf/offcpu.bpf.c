@@ -23,12 +23,22 @@ const volatile bool want_wakers = true;
 __u64 flush_ts_ns = 0;
 __u64 nr_switches = 0;
 
+/* Kernel and user stacks in separate maps: user stacks walked through code
+ * without frame pointers are many and noisy, and must not push the
+ * kernel's few stable stacks out by hash collisions. */
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 32768);
+	__uint(max_entries, 8192);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, STACK_MAX_DEPTH * sizeof(__u64));
-} stacks SEC(".maps");
+} kstacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 65536);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, USTACK_MAX_DEPTH * sizeof(__u64));
+} ustacks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -66,8 +76,8 @@ static __always_inline void switch_out(void *ctx, struct offcpu_start *st, __u32
 	st->ts_ns = bpf_ktime_get_ns();
 	st->tgid = tgid;
 	st->kind = (preempt || prev_state == TASK_RUNNING_STATE) ? OFFCPU_PREEMPT : OFFCPU_SLEEP;
-	st->kstack_id = stack_id(ctx, &stacks, 0);
-	st->ustack_id = kthread ? STACK_ID_NONE : stack_id(ctx, &stacks, BPF_F_USER_STACK);
+	st->kstack_id = stack_id(ctx, &kstacks, 0);
+	st->ustack_id = kthread ? STACK_ID_NONE : stack_id(ctx, &ustacks, BPF_F_USER_STACK);
 	st->waker_tgid = 0;
 	st->waker_kstack_id = STACK_ID_NONE;
 	bpf_get_current_comm(&st->comm, sizeof(st->comm));
@@ -109,7 +119,7 @@ static __always_inline void note_waker(void *ctx, struct offcpu_start *st)
 	if (!st->ts_ns || st->kind != OFFCPU_SLEEP)
 		return;
 	st->waker_tgid = bpf_get_current_pid_tgid() >> 32;
-	st->waker_kstack_id = stack_id(ctx, &stacks, 0);
+	st->waker_kstack_id = stack_id(ctx, &kstacks, 0);
 	bpf_get_current_comm(&st->waker_comm, sizeof(st->waker_comm));
 }
 

@@ -13,12 +13,22 @@ char LICENSE[] SEC("license") = "GPL";
 __u64 idle_samples = 0;     /* samples of the idle task, kept out of the graph */
 __u64 kept_samples = 0;
 
+/* Kernel and user stacks in separate maps: user stacks walked through code
+ * without frame pointers are many and noisy, and must not push the
+ * kernel's few stable stacks out by hash collisions. */
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 32768);
+	__uint(max_entries, 8192);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, STACK_MAX_DEPTH * sizeof(__u64));
-} stacks SEC(".maps");
+} kstacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 65536);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, USTACK_MAX_DEPTH * sizeof(__u64));
+} ustacks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -45,9 +55,9 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	__builtin_memset(&key, 0, sizeof(key));
 	key.tgid = tgid;
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
-	key.kstack_id = in_kernel ? stack_id(ctx, &stacks, 0) : STACK_ID_NONE;
+	key.kstack_id = in_kernel ? stack_id(ctx, &kstacks, 0) : STACK_ID_NONE;
 	key.ustack_id = (task->flags & PF_KTHREAD_FLAG) ? STACK_ID_NONE :
-			stack_id(ctx, &stacks, BPF_F_USER_STACK);
+			stack_id(ctx, &ustacks, BPF_F_USER_STACK);
 	add_count(&counts, &key, 1);
 	__sync_fetch_and_add(&kept_samples, 1);
 	note_tgid(tgid);

@@ -180,7 +180,8 @@ static int fold_counts(struct profile_state *st, struct stack_fold_ctx *fc, uint
 		/* A process missed by the announcements: read it now if it lives. */
 		if (!symbolizer_proc_name(st->sym, (pid_t)key.tgid))
 			symbolizer_snapshot(st->sym, (pid_t)key.tgid, false);
-		err = stack_fold(fc, key.tgid, key.comm, key.kstack_id, key.ustack_id, NULL, count);
+		err = stack_fold(fc, &(struct stack_sample){ .tgid = key.tgid, .comm = key.comm,
+				 .kstack_id = key.kstack_id, .ustack_id = key.ustack_id, .value = count });
 		*nr_samples += count;
 	}
 	return err;
@@ -191,7 +192,8 @@ static int harvest(struct collector *c, struct report *r)
 	struct profile_state *st = c->priv;
 	struct fold_table table = { 0 };
 	struct stack_fold_ctx fc = { .sym = st->sym, .exact_leaf = true, .table = &table,
-				     .stacks_fd = bpf_map__fd(st->skel->maps.stacks) };
+				     .kstacks_fd = bpf_map__fd(st->skel->maps.kstacks),
+				     .ustacks_fd = bpf_map__fd(st->skel->maps.ustacks) };
 	uint64_t nr_samples, lost;
 	double t0 = now_mono_s(), took_s;
 	char *folded;
@@ -211,6 +213,7 @@ static int harvest(struct collector *c, struct report *r)
 	p = report_add_profile(r, "cpu", "cpu", "samples", (unsigned long long)table.total,
 			       folded, len);
 	if (p) {
+		json_object_set_new(p, "cut_user_stacks", json_integer((json_int_t)fc.nr_cut_stacks));
 		json_object_update_new(p, json_pack("{s:s, s:s, s:i, s:f, s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:o}",
 			"title", "CPU flame graph (on-CPU samples)",
 			"event", st->event, "frequency_hz", st->freq_hz, "window_s", c->window_s,

@@ -173,18 +173,28 @@ static const char *missing_stack_frame(int32_t id, bool kernel)
 static void append_stack(struct stack_fold_ctx *fc, struct strbuf *sb, uint32_t tgid,
 			 int32_t id, bool kernel)
 {
-	uint64_t ips[STACK_MAX_DEPTH];
+	uint64_t ips[STACK_MAX_DEPTH] = { 0 };
 	int depth = 0;
 
 	if (id == STACK_ID_NONE)
 		return;
-	if (id < 0 || bpf_map_lookup_elem(fc->stacks_fd, &id, ips)) {
+	if (id < 0 || bpf_map_lookup_elem(kernel ? fc->kstacks_fd : fc->ustacks_fd, &id, ips)) {
 		fc->nr_missing_stacks++;
 		fold_append_frame(sb, missing_stack_frame(id < 0 ? id : -ENOENT, kernel), false);
 		return;
 	}
 	while (depth < STACK_MAX_DEPTH && ips[depth])
 		depth++;
+	/* A frame-pointer walk through code built without frame pointers
+	 * goes astray after the leaf: keep the frames up to the first one
+	 * outside every executable mapping, and say the rest was cut. */
+	for (int i = 1; !kernel && i < depth; i++)
+		if (!symbolizer_addr_mapped(fc->sym, (pid_t)tgid, ips[i])) {
+			depth = i;
+			fc->nr_cut_stacks++;
+			fold_append_frame(sb, "[unwind-stopped]", false);
+			break;
+		}
 	for (int i = depth - 1; i >= 0; i--) {
 		bool is_return = !(fc->exact_leaf && i == 0);
 		const char *text = kernel ? symbolize_kernel(fc->sym, ips[i], is_return) :
@@ -195,27 +205,28 @@ static void append_stack(struct stack_fold_ctx *fc, struct strbuf *sb, uint32_t 
 	}
 }
 
-int stack_fold(struct stack_fold_ctx *fc, uint32_t tgid, const char *comm, int32_t kstack_id,
-	       int32_t ustack_id, const char *extra_leaf, uint64_t value)
+int stack_fold(struct stack_fold_ctx *fc, const struct stack_sample *ss)
 {
-	const char *name = symbolizer_proc_name(fc->sym, (pid_t)tgid);
+	const char *name = symbolizer_proc_name(fc->sym, (pid_t)ss->tgid);
 	char comm_z[STACK_COMM_LEN + 1];
 	struct strbuf sb = { 0 };
 	int err;
 
-	/* Kernel threads are named by their own comm (kworker/0:1); user
-	 * processes by their main thread's name, captured while alive. */
-	snprintf(comm_z, sizeof(comm_z), "%.*s", STACK_COMM_LEN, comm);
-	fold_append_frame(&sb, name && ustack_id != STACK_ID_NONE ? name : comm_z, true);
-	append_stack(fc, &sb, tgid, ustack_id, false);
-	append_stack(fc, &sb, tgid, kstack_id, true);
-	if (extra_leaf)
-		fold_append_frame(&sb, extra_leaf, false);
+	/* The process by its main thread's name, captured while it lived;
+	 * the thread's own comm when it was never seen alive. */
+	snprintf(comm_z, sizeof(comm_z), "%.*s", STACK_COMM_LEN, ss->comm);
+	fold_append_frame(&sb, name ? name : comm_z, true);
+	if (ss->after_name)
+		fold_append_frame(&sb, ss->after_name, true);
+	append_stack(fc, &sb, ss->tgid, ss->ustack_id, false);
+	append_stack(fc, &sb, ss->tgid, ss->kstack_id, true);
+	if (ss->leaf)
+		fold_append_frame(&sb, ss->leaf, true);
 	if (sb.oom) {
 		sb_free(&sb);
 		return -ENOMEM;
 	}
-	err = fold_add(fc->table, sb.buf, sb.len, value);
+	err = fold_add(fc->table, sb.buf, sb.len, ss->value);
 	sb_free(&sb);
 	return err;
 }

@@ -44,18 +44,27 @@ int online_cpus(int *cpus, int max);
 int stack_on_proc_event(void *ctx, void *data, size_t size);
 
 /* Folds one kernel-side aggregate into the table: process name first,
- * then user frames, then kernel frames (`_[k]`), then extra_leaf if any.
- * exact_leaf: the first address of each stack is the sampled IP itself
- * (perf events), not a return address. */
+ * then `after_name` if any, user frames, kernel frames (`_[k]`), then
+ * `leaf` if any. exact_leaf: the first address of each stack is the
+ * sampled IP itself (perf events), not a return address. */
 struct stack_fold_ctx {
 	struct symbolizer *sym;
-	int stacks_fd;
+	int kstacks_fd, ustacks_fd;
 	bool exact_leaf;
 	struct fold_table *table;
 	uint64_t nr_missing_stacks;   /* aggregates whose stack was lost */
+	uint64_t nr_cut_stacks;       /* user stacks cut where the walk left the mappings */
 };
-int stack_fold(struct stack_fold_ctx *fc, uint32_t tgid, const char *comm, int32_t kstack_id,
-	       int32_t ustack_id, const char *extra_leaf, uint64_t value);
+
+struct stack_sample {
+	uint32_t tgid;
+	const char *comm;             /* the thread's comm (not NUL-terminated at 16) */
+	int32_t kstack_id, ustack_id; /* STACK_ID_NONE for none */
+	const char *after_name;
+	const char *leaf;
+	uint64_t value;
+};
+int stack_fold(struct stack_fold_ctx *fc, const struct stack_sample *ss);
 
 /* The leaf functions of a folded table with their share, top n first, as a
  * JSON array [{function, value, pct}] (the HTML report and tests read it). */

@@ -83,6 +83,7 @@ int parse_run_opts(int argc, char **argv, struct run_opts *opts, const char *cmd
 		{ "problem", required_argument, NULL, 'r' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "frequency", required_argument, NULL, 'F' },
+		{ "min-block-us", required_argument, NULL, 'm' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -118,6 +119,11 @@ int parse_run_opts(int argc, char **argv, struct run_opts *opts, const char *cmd
 			if (parse_positive(optarg, 10000, &v))
 				return usage_error(cmd, "-F needs a frequency from 1 to 10000 Hz, not '%s'", optarg);
 			opts->freq_hz = (int)v;
+			break;
+		case 'm':
+			if (parse_positive(optarg, 60000000, &v))
+				return usage_error(cmd, "--min-block-us needs microseconds from 1, not '%s'", optarg);
+			opts->min_block_us = (int)v;
 			break;
 		case 'v': verbose_level++; break;
 		case ':':

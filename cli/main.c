@@ -10,7 +10,7 @@
 
 const struct command commands[] = {
 	{ "run", "[-d SECONDS] [-p PID] [--cgroup PATH] [--playbook NAME|FILE] [--stages LIST]\n"
-		 "           [--problem TEXT] [-F HZ] [-o ARCHIVE] [-v]",
+		 "           [--problem TEXT] [-F HZ] [--min-block-us US] [-o ARCHIVE] [-v]",
 	  "walk the Fast-by-Friday week on this host and write the archive", cmd_run,
 	  "  -d, --duration SECONDS  the whole collection budget (default 60); the run\n"
 	  "                          ends within it plus a few seconds\n"
@@ -20,6 +20,7 @@ const struct command commands[] = {
 	  "      --stages LIST       only these stages, e.g. monday,tuesday\n"
 	  "      --problem TEXT      the problem statement, recorded in the report\n"
 	  "  -F, --frequency HZ      CPU sampling frequency for profiles (default 99)\n"
+	  "      --min-block-us US   off-CPU blocks shorter than this are not kept (default 1)\n"
 	  "  -o, --output ARCHIVE    archive path (default ./friday-HOST-TIME.tar.gz)\n"
 	  "  -v, --verbose           say what each step does (twice for debug)\n"
 	  "On a terminal one line on stderr shows the stage, the step and the time\n"

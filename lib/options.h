@@ -15,6 +15,7 @@ struct run_opts {
 	const char *problem;     /* --problem TEXT */
 	const char *output;      /* -o ARCHIVE */
 	int freq_hz;             /* -F: CPU sampling frequency */
+	int min_block_us;        /* --min-block-us: shorter off-CPU blocks are not kept */
 	bool guided;             /* friday guide */
 	bool no_bpf;             /* checks only (friday check) */
 };

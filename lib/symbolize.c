@@ -334,6 +334,13 @@ static const struct mapping *find_mapping(const struct proc_snap *ps, uint64_t a
 	return NULL;
 }
 
+bool symbolizer_addr_mapped(struct symbolizer *s, pid_t tgid, uint64_t addr)
+{
+	struct proc_snap *ps = u64map_get(&s->procs, (uint64_t)tgid, 0);
+
+	return ps && find_mapping(ps, addr ? addr - 1 : addr);
+}
+
 static char *fmt_frame(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *fmt_frame(const char *fmt, ...)
 {

@@ -38,6 +38,10 @@ const char *symbolize_user(struct symbolizer *s, pid_t tgid, uint64_t addr, bool
  * programs and the tracing glue that called them). */
 const char *symbolize_kernel(struct symbolizer *s, uint64_t addr, bool is_return);
 
+/* True when addr is in one of tgid's executable mappings (false also
+ * when the process was never snapshotted). */
+bool symbolizer_addr_mapped(struct symbolizer *s, pid_t tgid, uint64_t addr);
+
 /* Everything known about one user address (tests, top-function tables). */
 struct sym_detail {
 	const char *function;     /* ELF symbol or DWARF name; NULL when unnamed */
