@@ -25,7 +25,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 32768);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, USTACK_MAX_DEPTH * sizeof(__u64));
 } ustacks SEC(".maps");

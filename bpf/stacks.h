@@ -8,8 +8,8 @@
 #define STACK_COMM_LEN 16
 /* Frames kept per stack: the kernel's PERF_MAX_STACK_DEPTH default. */
 #define STACK_MAX_DEPTH 127
-/* User stacks keep fewer frames, in a map with more entries: without frame
- * pointers the walk is noisy, and more buckets mean fewer collisions. */
+/* User stacks keep fewer frames (half the memory per entry, so more
+ * entries): without frame pointers the walk is noisy and rarely deep. */
 #define USTACK_MAX_DEPTH 64
 /* A stack id for "this sample has no such stack" (a kernel thread has no
  * user stack; a sample in user mode has no kernel stack): not a loss. */

@@ -6,7 +6,6 @@
 #include <dwarf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,7 +366,7 @@ static bool find_by_debuglink(struct elf_cache *c, struct elf_file *f, const cha
 	if (!memchr(link, '\0', data->d_size))
 		return false;
 	snprintf(dir, sizeof(dir), "%s", f->path);
-	snprintf(dir, sizeof(dir), "%s", dirname(dir));
+	*(strrchr(dir, '/') ? strrchr(dir, '/') : dir) = '\0';
 	snprintf(path, sizeof(path), "%s%s/%s", root, dir, link);
 	if (try_debug_file(f, path))
 		return true;
@@ -496,17 +495,30 @@ int elf_file_inlines(struct elf_file *f, uint64_t vaddr, const char **names, int
 		*file = dwarf_linesrc(dl, NULL, NULL);
 		dwarf_lineno(dl, line);
 	}
+	/* The innermost function scope at vaddr; for an inlined instance, its
+	 * callers are found by walking the concrete tree upward from it
+	 * (dwarf_getscopes would go on into the abstract definition). */
 	nscopes = dwarf_getscopes(&cudie, vaddr, &scopes);
-	for (int i = 0; i < nscopes && n < max; i++) {
-		int tag = dwarf_tag(&scopes[i]);
-		const char *name;
+	for (int i = 0; i < nscopes; i++) {
+		int tag = dwarf_tag(&scopes[i]), nchain;
+		Dwarf_Die *chain = NULL;
 
 		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
 			continue;
-		name = die_name(&scopes[i]);
-		names[n++] = name ? name : "?";
-		if (tag == DW_TAG_subprogram)
-			break;
+		nchain = dwarf_getscopes_die(&scopes[i], &chain);
+		for (int j = 0; j < nchain && n < max; j++) {
+			const char *name;
+
+			tag = dwarf_tag(&chain[j]);
+			if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
+				continue;
+			name = die_name(&chain[j]);
+			names[n++] = name ? name : "?";
+			if (tag == DW_TAG_subprogram)
+				break;
+		}
+		free(chain);
+		break;
 	}
 	free(scopes);
 	return n;

@@ -224,6 +224,7 @@ int write_report_html(struct report *r, struct out_files *out)
 	html_header(&sb, r);
 	html_verdicts(&sb, r);
 	html_findings(&sb, r);
+	html_profiles(&sb, r);
 	html_week(&sb, r);
 	html_checks(&sb, r);
 	html_capabilities(&sb, r);

@@ -13,6 +13,7 @@ const struct writer report_writers[] = {
 	{ "report.json", write_report_json },
 	{ "summary.txt", write_summary_txt },
 	{ "report.html", write_report_html },
+	{ "profiles/*.svg, *.pb.gz", write_profiles },
 	{ NULL, NULL },
 };
 

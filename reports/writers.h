@@ -36,6 +36,11 @@ extern const struct writer report_writers[];
 int write_report_json(struct report *r, struct out_files *out);
 int write_summary_txt(struct report *r, struct out_files *out);
 int write_report_html(struct report *r, struct out_files *out);
+/* Each profile's SVG flame graph and pprof (reports/profile_writer.c). */
+int write_profiles(struct report *r, struct out_files *out);
+struct strbuf;
+/* The profiles' section of report.html. */
+void html_profiles(struct strbuf *sb, struct report *r);
 
 /* Renders every writer's file, the report's blobs, and manifest.json. */
 int report_render(struct report *r, struct out_files *out);
