@@ -438,7 +438,7 @@ static void load_symbols(struct elf_cache *c, struct elf_file *f)
 		dwelf = f->dbg_elf;
 	else if (has_section(f->elf, ".debug_info", 0))
 		dwelf = f->elf;
-	if (dwelf && !getenv("NODW"))
+	if (dwelf)
 		f->dw = dwarf_begin_elf(dwelf, DWARF_C_READ, NULL);
 }
 
