@@ -176,6 +176,9 @@ static int add_mapping(struct symbolizer *s, struct proc_snap *ps, uint64_t star
 
 		m->file = fd >= 0 ? elf_cache_get(&s->elves, fd, path, ps->root) : NULL;
 		m->kind = m->file ? MAP_FILE : MAP_UNREADABLE;
+		if (!m->file)
+			log_debug("symbolize: pid %d: cannot read %s (%s)", ps->tgid, path,
+				  fd < 0 ? strerror(errno) : "not ELF");
 	} else {
 		m->kind = MAP_ANON;
 	}
