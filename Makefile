@@ -5,6 +5,7 @@
 #   make run      set up, build, diagnose this host (RUN_SECONDS, default 20)
 #   make test     set up, build, run every test (unit, integration, scenarios)
 #   make install  PREFIX=/usr/local DESTDIR=
+#   make fuzz     fuzz the playbook parser with libFuzzer (FUZZ_SECONDS, default 600)
 
 PREFIX     ?= /usr/local
 DESTDIR    ?=
@@ -21,7 +22,7 @@ ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # missing ones (root only), so two commands work on a fresh machine.
 DEB_PKGS := libbpf-dev bpftool clang llvm libelf-dev libdw-dev libjansson-dev \
 	libarchive-dev libcmocka-dev zlib1g-dev pkg-config make gcc
-TEST_PKGS := e2fsprogs util-linux procps jq binutils tmux python3-jsonschema golang-go
+TEST_PKGS := e2fsprogs util-linux procps jq binutils tmux python3-jsonschema golang-go libclang-rt-dev
 
 PKGS       := libbpf libelf libdw jansson libarchive zlib
 CFLAGS     ?= -O2 -g
@@ -45,7 +46,7 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(WORKLOAD_SRCS))
 
-.PHONY: all deps run test unit check-scripts install clean
+.PHONY: all deps run test unit check-scripts install clean fuzz
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/.deps $(BUILD)/friday
@@ -111,6 +112,22 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libfriday.a tests/unit/testutil.h
 $(BUILD)/workloads/%: tests/workloads/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -fPIE -pie -fomit-frame-pointer -pthread -o $@ $< -lm
+
+# The playbook parser under libFuzzer with ASan and UBSan: the parser's own
+# files are built instrumented, the rest comes from libfriday.a.
+FUZZ_SECONDS ?= 600
+FUZZ_SRCS  := playbooks/validate.c playbooks/jsonpos.c playbooks/engine.c
+$(BUILD)/fuzz/fuzz_playbook: tests/fuzz/fuzz_playbook.c $(FUZZ_SRCS) $(BUILD)/libfriday.a
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-D_GNU_SOURCE -I. -I$(BUILD) -I$(BUILD)/bpf -o $@ $< $(FUZZ_SRCS) \
+		$(BUILD)/libfriday.a $(LDLIBS)
+
+fuzz: all $(BUILD)/fuzz/fuzz_playbook
+	@mkdir -p $(BUILD)/fuzz/corpus
+	cp playbooks/*.json tests/fixtures/playbooks/*.json $(BUILD)/fuzz/corpus/
+	$(BUILD)/fuzz/fuzz_playbook -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-dict=tests/fuzz/playbook.dict $(BUILD)/fuzz/corpus
 
 run: all
 	@mkdir -p $(BUILD)/runs
