@@ -29,7 +29,8 @@ const struct command commands[] = {
 	  "FILE:LINE:COL (see docs/playbooks.md; friday list -v playbooks).\n"
 	  "Exit status: 0 when the archive was written (whatever it found), 1 on\n"
 	  "failure, 2 on bad usage. Ctrl-C or SIGTERM still writes a partial archive.\n" },
-	{ "guide", "[same options as run]",
+	{ "guide", "[-d SECONDS] [-p PID] [--cgroup PATH] [--playbook NAME|FILE] [--stages LIST]\n"
+		   "           [--problem TEXT] [-F HZ] [-o ARCHIVE] [-v]",
 	  "the same week step by step with a person at a terminal", cmd_guide,
 	  "Asks the problem-statement questions first (what makes you think there is\n"
 	  "a problem, has it ever performed well, what changed, the problem as a\n"

@@ -7,10 +7,15 @@
 . tests/lib.sh
 
 # A process with a name of our own, to point the guide at.
-cp /bin/sleep "$SCRATCH/fri-g-sleeper"
-"$SCRATCH/fri-g-sleeper" 300 &
+cp /bin/sleep "$SCRATCH/fgsleep$$"
+"$SCRATCH/fgsleep$$" 300 &
 sleeper=$!
 at_exit "kill $sleeper 2>/dev/null"
+# Until it has exec'd, it still carries the shell's name.
+for i in $(seq 50); do
+	[ "$(cat /proc/$sleeper/comm)" = fgsleep$$ ] && break
+	sleep 0.1
+done
 
 # 1. The whole week of the cpu playbook: answers, a bad number then a good
 # one, go on to tuesday, a bad menu choice then go on to wednesday, then
@@ -19,7 +24,7 @@ at_exit "kill $sleeper 2>/dev/null"
 out="$SCRATCH/week.tar.gz"
 printf '%s\n' "the API is slow" "yes, until Monday" "a deploy on Monday" \
 	"p99 request latency" "fast" "250 ms" "20 ms" "every client" "nothing to add" \
-	fri-g-sleeper 1 9 1 2 > "$SCRATCH/answers"
+	fgsleep$$ 1 9 1 2 > "$SCRATCH/answers"
 "$FRIDAY" guide --playbook cpu -d 3 -o "$out" < "$SCRATCH/answers" > "$SCRATCH/stdout" 2> "$SCRATCH/stderr" ||
 	fail "guide exited $?: $(cat "$SCRATCH/stderr")"
 unpack "$out"
@@ -51,9 +56,14 @@ grep -q "^  steps: cpu-health, cpu-verdict; about [0-9]* s" "$SCRATCH/stdout" ||
 [ "$(grep -c "^Verdicts so far:" "$SCRATCH/stdout")" = 4 ] || fail "verdicts not shown after each stage"
 grep -q "^Findings so far: [0-9]" "$SCRATCH/stdout" || fail "no findings line"
 
-# 2. q at the menu after Monday: a partial archive with the answers.
+# 2. A process that does not exist, then a cgroup as the target, then q at
+# the menu after Monday: a partial archive with the answers.
+cg=/sys/fs/cgroup/unified/fri-g-guide-$$
+[ -d /sys/fs/cgroup/unified ] || cg=/sys/fs/cgroup/fri-g-guide-$$
+mkdir "$cg"
+at_exit "rmdir $cg"
 out="$SCRATCH/q.tar.gz"
-printf '%s\n' "slow batch jobs" "" "" "" "" "" "" q 1 > "$SCRATCH/answers"
+printf '%s\n' "slow batch jobs" "" "" "" "" "" no-such-proc-fri-g "$cg" q 1 > "$SCRATCH/answers"
 "$FRIDAY" guide --playbook quick -d 3 -o "$out" < "$SCRATCH/answers" > "$SCRATCH/stdout" 2>&1 ||
 	fail "guide with q exited $?"
 unpack "$out"
@@ -61,6 +71,15 @@ unpack "$out"
 jqr .run.partial_reason | grep -q "stopped by the person" || fail "partial_reason: $(jqr .run.partial_reason)"
 [ "$(jqr .run.problem_statement.symptom)" = "slow batch jobs" ] || fail "answers lost on q"
 [ "$(jqr '[.stages[].id] | join(",")')" = monday ] || fail "stages after q: $(jqr -c '[.stages[].id]')"
+grep -q "no process named no-such-proc-fri-g" "$SCRATCH/stdout" || fail "an unknown process was accepted"
+[ "$(jqr .run.target)" = "cgroup $cg" ] || fail "target: $(jqr .run.target), not cgroup $cg"
+[ "$(jqr '.run.guide[0].action')" = target ] || fail "the target choice is not in run.guide"
+
+# 2b. An empty answer looks at the whole host.
+printf '%s\n' "" "" "" "" "" "" "" q > "$SCRATCH/answers"
+"$FRIDAY" guide --playbook quick -d 3 -o "$out" < "$SCRATCH/answers" > "$SCRATCH/stdout" 2>&1 ||
+	fail "guide exited $?"
+unpack "$out"
 [ "$(jqr .run.target)" = "whole host" ] || fail "empty target answer is not the whole host"
 
 # 3. The end of input in the middle of the questions.

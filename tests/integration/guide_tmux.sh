@@ -35,10 +35,14 @@ answer() { wait_for "$1" "$2" 10; keys "$1" -l "$3"; keys "$1" Enter; }
 # 1. A whole week of the cpu playbook on a named spinning workload; the
 # person points at it by name and chooses the CPU drill-down.
 # A name of its own: other tests on this machine may spin hot_function too.
-cp "$WORKLOADS/hot_function" "$SCRATCH/hot_fri_g"
-"$SCRATCH/hot_fri_g" 60 1 > /dev/null &
+cp "$WORKLOADS/hot_function" "$SCRATCH/hotg$$"
+"$SCRATCH/hotg$$" 60 1 > /dev/null &
 hot=$!
 at_exit "kill $hot 2>/dev/null"
+for i in $(seq 50); do
+	[ "$(cat /proc/$hot/comm)" = hotg$$ ] && break
+	sleep 0.1
+done
 out1="$SCRATCH/week.tar.gz"
 start week "$FRIDAY" guide --playbook cpu -d 6 -o "$out1"
 answer week "1. What makes you think" "batch jobs take twice as long"
@@ -49,7 +53,7 @@ answer week "Its value now" "600 s"
 answer week "The value you expect" "300 s"
 answer week "5. Does the problem affect" "only this host"
 answer week "6. What is the environment\? friday sees: kernel" ""
-answer week "Is there a process or cgroup to look at" "hot_fri_g"
+answer week "Is there a process or cgroup to look at" "hotg$$"
 wait_for week "the stages that follow look at pid $hot" 5
 answer week "Choose a number" "1"
 wait_for week "go on to wednesday" 20
