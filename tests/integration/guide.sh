@@ -51,8 +51,8 @@ jqr '.stages[] | select(.id == "thursday") | .steps[] | select(.id == "cpu-drill
 jqr '.run.guide[] | select(.action == "choice" and .before == "thursday") | .choice' |
 	grep -q "and also cpu-drill-down" || fail "choice 2 was not the drill-down"
 # Before each stage two lines: what and how long; after it, verdicts and findings.
-grep -q "^tuesday: CPU health" "$SCRATCH/stdout" || fail "no announcement of tuesday"
-grep -q "^  steps: cpu-health, cpu-verdict; about [0-9]* s" "$SCRATCH/stdout" || fail "no steps line"
+grep -q "^wednesday: Where the CPU time goes" "$SCRATCH/stdout" || fail "no announcement of wednesday"
+grep -q "^  steps: cpu-profile; about [0-9]* s" "$SCRATCH/stdout" || fail "no steps line"
 [ "$(grep -c "^Verdicts so far:" "$SCRATCH/stdout")" = 4 ] || fail "verdicts not shown after each stage"
 grep -q "^Findings so far: [0-9]" "$SCRATCH/stdout" || fail "no findings line"
 
