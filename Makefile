@@ -22,7 +22,8 @@ ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # missing ones (root only), so two commands work on a fresh machine.
 DEB_PKGS := libbpf-dev bpftool clang llvm libelf-dev libdw-dev libjansson-dev \
 	libarchive-dev libcmocka-dev zlib1g-dev pkg-config make gcc
-TEST_PKGS := e2fsprogs util-linux procps jq binutils tmux python3-jsonschema golang-go libclang-rt-dev
+TEST_PKGS := e2fsprogs util-linux procps jq binutils tmux python3-jsonschema golang-go \
+	libclang-rt-dev chromium nodejs
 
 PKGS       := libbpf libelf libdw jansson libarchive zlib
 CFLAGS     ?= -O2 -g
@@ -38,7 +39,9 @@ SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 
 LIB_SRCS   := $(wildcard lib/*.c checks/*.c bpf/*.c playbooks/*.c reports/*.c cli/*.c)
 LIB_SRCS   := $(filter-out bpf/%.bpf.c cli/main.c,$(LIB_SRCS))
-LIB_OBJS   := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(BUILD)/obj/playbooks_embed.o
+LIB_OBJS   := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) $(BUILD)/obj/playbooks_embed.o \
+	$(BUILD)/obj/report_assets.o
+REPORT_ASSETS := $(sort $(wildcard reports/assets/*))
 PLAYBOOKS  := $(sort $(wildcard playbooks/*.json))
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
@@ -95,6 +98,15 @@ $(BUILD)/playbooks_embed.c: $(PLAYBOOKS) playbooks/embed.sh
 	sh playbooks/embed.sh $(PLAYBOOKS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/playbooks_embed.o: $(BUILD)/playbooks_embed.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# report.html's script and style, inlined into the page from the binary.
+$(BUILD)/report_assets.c: $(REPORT_ASSETS) reports/embed_assets.sh
+	@mkdir -p $(dir $@)
+	sh reports/embed_assets.sh $(REPORT_ASSETS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/report_assets.o: $(BUILD)/report_assets.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 

@@ -72,6 +72,21 @@ static int check_stage_list(const char *stages, const char *cmd)
 	return 0;
 }
 
+/* --redact LIST: "secrets" (the default) and "hosts". */
+static int parse_redact_list(const char *list, struct run_opts *opts)
+{
+	char copy[128], *tok, *save;
+
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "hosts"))
+			opts->redact_hosts = true;
+		else if (strcmp(tok, "secrets"))
+			return -EINVAL;
+	}
+	return 0;
+}
+
 int parse_run_opts(int argc, char **argv, struct run_opts *opts, const char *cmd)
 {
 	static const struct option longopts[] = {
@@ -85,6 +100,9 @@ int parse_run_opts(int argc, char **argv, struct run_opts *opts, const char *cmd
 		{ "frequency", required_argument, NULL, 'F' },
 		{ "min-block-us", required_argument, NULL, 'm' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "no-redact", no_argument, NULL, 'N' },
+		{ "redact", required_argument, NULL, 'R' },
+		{ "max-archive-mb", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long v;
@@ -126,6 +144,18 @@ int parse_run_opts(int argc, char **argv, struct run_opts *opts, const char *cmd
 			opts->min_block_us = (int)v;
 			break;
 		case 'v': verbose_level++; break;
+		case 'N': opts->no_redact = true; break;
+		case 'R':
+			if (parse_redact_list(optarg, opts))
+				return usage_error(cmd, "--redact takes secrets or hosts (comma "
+						   "separated), not '%s'", optarg);
+			break;
+		case 'M':
+			if (parse_positive(optarg, 1 << 20, &v))
+				return usage_error(cmd, "--max-archive-mb needs MiB from 1 to 1048576, "
+						   "not '%s'", optarg);
+			opts->max_archive_mb = v;
+			break;
 		case ':':
 			return usage_error(cmd, "option %s needs a value", argv[optind - 1]);
 		default:
@@ -136,6 +166,8 @@ int parse_run_opts(int argc, char **argv, struct run_opts *opts, const char *cmd
 		return usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	if (check_stage_list(opts->stages, cmd))
 		return EXIT_USAGE;
+	if (opts->no_redact && opts->redact_hosts)
+		return usage_error(cmd, "--no-redact and --redact hosts contradict each other");
 	return 0;
 }
 
@@ -146,6 +178,46 @@ static void iso_time_utc(char *buf, size_t len)
 
 	gmtime_r(&t, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* A NUL-separated /proc file (cmdline, environ) as a JSON array. */
+static json_t *proc_strings(pid_t pid, const char *what)
+{
+	char path[64];
+	size_t len = 0;
+	char *buf;
+	json_t *arr = json_array();
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
+	buf = read_file_alloc(path, &len);
+	for (size_t i = 0; buf && i < len; i += strnlen(buf + i, len - i) + 1) {
+		size_t n = strnlen(buf + i, len - i);
+		json_t *s = json_stringn(buf + i, n);
+
+		/* not UTF-8: keep the ASCII, mark the rest */
+		for (size_t k = 0; !s && k < n; k++)
+			if ((unsigned char)buf[i + k] >= 0x80)
+				buf[i + k] = '?';
+		if (n)
+			json_array_append_new(arr, s ? s : json_stringn(buf + i, n));
+	}
+	free(buf);
+	return arr;
+}
+
+/* The target process as it was started: its command line and environment
+ * often explain a run (JAVA_OPTS, GOMAXPROCS, MALLOC_ARENA_MAX, -Xmx).
+ * Secrets in them are redacted when the archive is written. */
+static void fill_target_process(struct report *r, pid_t pid)
+{
+	char path[64], comm[64] = "";
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	read_line(path, comm, sizeof(comm));
+	json_object_set_new(report_get(r, "run"), "target_process",
+			    json_pack("{s:i, s:s, s:o, s:o}", "pid", (int)pid, "comm", comm,
+				      "argv", proc_strings(pid, "cmdline"),
+				      "environ", proc_strings(pid, "environ")));
 }
 
 void week_set_target(struct week *w)
@@ -159,6 +231,8 @@ void week_set_target(struct week *w)
 	else
 		snprintf(target, sizeof(target), "whole host");
 	json_object_set_new(report_get(w->report, "run"), "target", json_string(target));
+	if (w->opts->pid)
+		fill_target_process(w->report, w->opts->pid);
 }
 
 static void fill_run_section(struct week *w)
@@ -191,16 +265,24 @@ static void fill_tool_overhead(struct report *r, double wall_s)
 	json_object_set_new(ov, "tool_max_rss_kib", json_integer(ru.ru_maxrss));
 }
 
-static int write_archive(struct report *r, const char *path)
+static int write_archive(struct report *r, const struct run_opts *opts, const char *path)
 {
+	struct render_opts ro = {
+		.redact_secrets = !opts->no_redact,
+		.redact_hosts = opts->redact_hosts,
+		.max_bytes = (uint64_t)(opts->max_archive_mb ? opts->max_archive_mb
+				       : RENDER_DEFAULT_MAX_MB) << 20,
+		.free_bytes = archive_free_bytes(path),
+	};
 	struct out_files files = { 0 };
 	char err[512];
 	int ret;
 
 	json_object_set_new(report_get(r, "run"), "archive", json_string(path));
-	ret = report_render(r, &files);
+	ret = report_render_opts(r, &ro, &files);
 	if (ret) {
-		fprintf(stderr, "friday: cannot render the report: %s\n", strerror(-ret));
+		fprintf(stderr, "friday: cannot write the report: %s\n",
+			ro.err[0] ? ro.err : strerror(-ret));
 		out_files_free(&files);
 		return ret;
 	}
@@ -281,7 +363,7 @@ int week_finish(struct week *w, const char *partial_reason)
 		json_object_set_new(report_get(r, "run"), "partial_reason", json_string(partial_reason));
 	}
 	fill_tool_overhead(r, now_mono_s() - w->t0_s);
-	ret = write_archive(r, w->archive);
+	ret = write_archive(r, w->opts, w->archive);
 	report_free(r);
 	json_decref(w->pb);
 	return ret ? EXIT_FAILURE_ : EXIT_WRITTEN;

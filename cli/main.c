@@ -10,7 +10,8 @@
 
 const struct command commands[] = {
 	{ "run", "[-d SECONDS] [-p PID] [--cgroup PATH] [--playbook NAME|FILE] [--stages LIST]\n"
-		 "           [--problem TEXT] [-F HZ] [--min-block-us US] [-o ARCHIVE] [-v]",
+		 "           [--problem TEXT] [-F HZ] [--min-block-us US] [-o ARCHIVE] [--redact hosts]\n"
+		 "           [--no-redact] [--max-archive-mb MB] [-v]",
 	  "walk the Fast-by-Friday week on this host and write the archive", cmd_run,
 	  "  -d, --duration SECONDS  the whole collection budget (default 60); the run\n"
 	  "                          ends within it plus a few seconds\n"
@@ -23,6 +24,13 @@ const struct command commands[] = {
 	  "      --min-block-us US   off-CPU blocks shorter than this are not kept (default 1)\n"
 	  "  -o, --output ARCHIVE    archive path (default ./friday-HOST-TIME.tar.gz)\n"
 	  "  -v, --verbose           say what each step does (twice for debug)\n"
+	  "      --redact hosts      also replace host names, IPv4/IPv6 and MAC addresses\n"
+	  "                          in every file, the same value by the same placeholder\n"
+	  "                          (secrets are always redacted unless --no-redact)\n"
+	  "      --no-redact         keep passwords, tokens and keys found in command\n"
+	  "                          lines and environments (redacted by default)\n"
+	  "      --max-archive-mb MB cap the archive (default 200): the biggest artifacts\n"
+	  "                          are cut first and the summary says which\n"
 	  "On a terminal one line on stderr shows the stage, the step and the time\n"
 	  "left; otherwise one plain line per step. NO_COLOR turns colour off.\n"
 	  "A playbook FILE is checked before anything runs: an error names its\n"
@@ -57,9 +65,12 @@ const struct command commands[] = {
 	  "Without an argument lists all four.\n"
 	  "  -v, --verbose           with the playbooks, their stages and steps (the\n"
 	  "                          step kind, its time share, and when it runs)\n" },
-	{ "show", "ARCHIVE", "print the summary of an archive", cmd_show,
+	{ "show", "ARCHIVE [--files]", "print the summary of an archive", cmd_show,
 	  "Prints the summary.txt of a friday archive: host, window, verdicts and\n"
-	  "the top findings.\n" },
+	  "the top findings. report.html in the same archive is the full report;\n"
+	  "unpack it (tar xzf ARCHIVE) and open it in any browser, offline.\n"
+	  "      --files             list the archive's files with their sizes, what\n"
+	  "                          redaction replaced (counts) and what was cut\n" },
 	{ NULL },
 };
 

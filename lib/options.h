@@ -18,6 +18,9 @@ struct run_opts {
 	int min_block_us;        /* --min-block-us: shorter off-CPU blocks are not kept */
 	bool guided;             /* friday guide */
 	bool no_bpf;             /* checks only (friday check) */
+	bool no_redact;          /* --no-redact: keep secrets in the archive */
+	bool redact_hosts;       /* --redact hosts: also names and addresses */
+	long max_archive_mb;     /* --max-archive-mb: the archive size cap */
 };
 
 #endif

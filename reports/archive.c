@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,8 +28,7 @@ void archive_default_name(char *buf, size_t len)
 	snprintf(buf, len, "./friday-%s-%s.tar.gz", host, stamp);
 }
 
-/* The archive's top folder: its file name without .tar.gz or .tgz. */
-static void top_folder(const char *archive_path, char *out, size_t len)
+void archive_top_folder(const char *archive_path, char *out, size_t len)
 {
 	char copy[4096];
 	char *base;
@@ -100,7 +100,10 @@ int archive_write(const struct out_files *files, const char *archive_path, char 
 	char tmp[4096], top[1024];
 	int fd, ret;
 
-	top_folder(archive_path, top, sizeof(top));
+	if (files->top)
+		snprintf(top, sizeof(top), "%s", files->top);
+	else
+		archive_top_folder(archive_path, top, sizeof(top));
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", archive_path, (int)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
@@ -124,6 +127,24 @@ int archive_write(const struct out_files *files, const char *archive_path, char 
 	if (ret)
 		unlink(tmp);
 	return ret;
+}
+
+int64_t archive_free_bytes(const char *archive_path)
+{
+	char dir[4096], *slash;
+	struct statvfs st;
+
+	snprintf(dir, sizeof(dir), "%s", archive_path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (statvfs(dir, &st) != 0)
+		return -errno;
+	return (int64_t)st.f_bavail * (int64_t)st.f_frsize;
 }
 
 /* A member is TOP/NAME: whatever the top folder, the rest must be NAME. */

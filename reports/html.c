@@ -1,13 +1,30 @@
 /* html.c: report.html, one self-contained page that works offline from
- * file:// (a Content-Security-Policy forbids every request): verdicts
- * first, then the findings, the week's steps, the checks and the host's
- * capabilities. It reads the report model only. */
+ * file:// and prints. A Content-Security-Policy forbids every request;
+ * style and script are inlined from reports/assets/. From top to bottom:
+ * the verdict (problem, one tile per subsystem, the three most important
+ * findings), the week as a timeline, the findings by severity with their
+ * evidence, flame graphs (canvas, from compact frame tables built by
+ * flame.c), latency histograms, heat maps and outliers, events, the checks,
+ * capabilities, collectors and friday's own overhead. Everything that can
+ * be rendered here is, so the page reads without its script; the script
+ * draws what needs a canvas. It reads the report model only. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/strbuf.h"
+#include "reports/flame.h"
 #include "reports/writers.h"
+
+extern const char asset_report_css[];
+extern const char asset_report_js[];
+
+#define TOP_FINDINGS 3
+#define MAX_EVENT_ROWS 500
+#define MAX_OUTLIER_ROWS 200
+
+static const char *const week_order[] = { "monday", "tuesday", "wednesday", "thursday", "friday" };
 
 static const char *jstr(json_t *obj, const char *key, const char *dflt)
 {
@@ -16,116 +33,259 @@ static const char *jstr(json_t *obj, const char *key, const char *dflt)
 	return s ? s : dflt;
 }
 
-static const char html_head[] =
-	"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-	"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-	"style-src 'unsafe-inline'; img-src data:; script-src 'unsafe-inline'\">\n"
-	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	"<style>\n"
-	"body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:1em;color:#222}\n"
-	"h1{font-size:1.5em;margin-bottom:.2em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}\n"
-	".meta{color:#555}.tiles{display:flex;flex-wrap:wrap;gap:.5em}\n"
-	".tile{border-radius:6px;padding:.5em .8em;min-width:9em;border:1px solid #aaa}\n"
-	".tile b{display:block;text-transform:capitalize}\n"
-	".implicated{background:#f8d0d0;border-color:#c33}.suspect{background:#fbe8c0;border-color:#c90}\n"
-	".exonerated{background:#d6f0d6;border-color:#393}.unknown{background:#eee;border-color:#999}\n"
-	"table{border-collapse:collapse;width:100%;margin:.5em 0}td,th{border:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:top}\n"
-	"th{background:#f4f4f4}.sev-critical{color:#b00;font-weight:bold}.sev-warning{color:#a60;font-weight:bold}.sev-info{color:#357}\n"
-	".st-ok{color:#393}.st-failed,.st-timeout{color:#b00}.st-skipped,.st-unavailable{color:#777}\n"
-	"code,pre{font-family:ui-monospace,monospace;font-size:12px}pre{background:#f6f6f6;padding:.5em;overflow:auto}\n"
-	"@media print{h2{page-break-after:avoid}.tile{break-inside:avoid}}\n"
-	"</style>\n";
+static void html_text(struct strbuf *sb, const char *tag, const char *cls, const char *text)
+{
+	if (cls)
+		sb_printf(sb, "<%s class=\"%s\">", tag, cls);
+	else
+		sb_printf(sb, "<%s>", tag);
+	sb_html(sb, text);
+	sb_printf(sb, "</%s>", tag);
+}
+
+/* A JSON value as short text: strings bare, the rest compact JSON. */
+static void html_value(struct strbuf *sb, json_t *v)
+{
+	char *text;
+
+	if (json_is_string(v)) {
+		sb_html(sb, json_string_value(v));
+		return;
+	}
+	if (json_is_real(v)) {
+		double d = json_real_value(v);
+
+		sb_printf(sb, fabs(d) >= 100 || d == floor(d) ? "%.0f" : "%.3g", d);
+		return;
+	}
+	text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+	sb_html(sb, text ? text : "");
+	free(text);
+}
+
+static void html_head(struct strbuf *sb, struct report *r)
+{
+	json_t *host = report_get(r, "host");
+
+	sb_append(sb, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+		  "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+		  "style-src 'unsafe-inline'; img-src data:; script-src 'unsafe-inline'; "
+		  "connect-src 'none'; form-action 'none'; base-uri 'none'\">\n"
+		  "<meta name=\"referrer\" content=\"no-referrer\">\n"
+		  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+	sb_append(sb, "friday report: ");
+	sb_html(sb, jstr(host, "hostname", "host"));
+	sb_append(sb, "</title>\n<style>\n");
+	sb_append(sb, asset_report_css);
+	sb_append(sb, "</style></head><body>\n");
+}
+
+static void html_cut_note(struct strbuf *sb, json_t *run)
+{
+	json_t *c;
+	size_t i;
+
+	if (!json_array_size(json_object_get(run, "cut")))
+		return;
+	sb_append(sb, "<div class=\"note\" id=\"cut\"><b>Cut from this archive:</b><ul>");
+	json_array_foreach(json_object_get(run, "cut"), i, c) {
+		sb_append(sb, "<li><code>");
+		sb_html(sb, jstr(c, "path", ""));
+		sb_printf(sb, "</code> (%.1f MiB): ",
+			  json_integer_value(json_object_get(c, "bytes")) / 1048576.0);
+		sb_html(sb, jstr(c, "reason", ""));
+		sb_append(sb, "</li>");
+	}
+	sb_append(sb, "</ul></div>\n");
+}
+
+static void html_redaction_note(struct strbuf *sb, json_t *run)
+{
+	json_t *red = json_object_get(run, "redaction"), *n;
+	const char *kind;
+	size_t total = 0;
+
+	if (!red)
+		return;
+	if (!json_is_true(json_object_get(red, "enabled"))) {
+		sb_append(sb, "<p class=\"note\" id=\"redaction\">Not redacted (--no-redact): this "
+			  "archive may hold passwords, tokens and host names.</p>\n");
+		return;
+	}
+	sb_append(sb, "<p class=\"meta\" id=\"redaction\">Redacted (");
+	json_object_foreach(json_object_get(red, "counts"), kind, n)
+		if (json_integer_value(n))
+			sb_printf(sb, "%s%s %lld", total++ ? ", " : "", kind,
+				  (long long)json_integer_value(n));
+	if (!total)
+		sb_append(sb, "nothing looked like a secret");
+	sb_append(sb, "); manifest.json lists the counts, never the values.</p>\n");
+}
+
+/* The target's command line and environment (-p), folded away. */
+static void html_target_process(struct strbuf *sb, json_t *tp)
+{
+	static const char *const lists[] = { "argv", "environ" };
+	json_t *s;
+	size_t i;
+
+	if (!tp)
+		return;
+	sb_printf(sb, "<details id=\"target\"><summary>Target process %lld (",
+		  (long long)json_integer_value(json_object_get(tp, "pid")));
+	sb_html(sb, jstr(tp, "comm", "?"));
+	sb_append(sb, "): command line and environment</summary>");
+	for (size_t k = 0; k < 2; k++) {
+		sb_printf(sb, "<pre class=\"%s\">", lists[k]);
+		json_array_foreach(json_object_get(tp, lists[k]), i, s) {
+			sb_append(sb, i ? (k ? "\n" : " ") : "");
+			sb_html(sb, json_string_value(s));
+		}
+		sb_append(sb, "</pre>");
+	}
+	sb_append(sb, "</details>\n");
+}
 
 static void html_header(struct strbuf *sb, struct report *r)
 {
 	json_t *host = report_get(r, "host"), *run = report_get(r, "run");
 
-	sb_append(sb, "<title>friday report: ");
-	sb_html(sb, jstr(host, "hostname", "host"));
-	sb_append(sb, "</title></head><body>\n<h1>friday report: ");
+	sb_append(sb, "<header><h1>friday report: ");
 	sb_html(sb, jstr(host, "hostname", "host"));
 	sb_append(sb, "</h1>\n<p class=\"meta\">");
-	sb_printf(sb, "kernel %s, %lld CPUs, %.1f GiB; window %s, %.0f s; playbook %s; target ",
+	sb_printf(sb, "kernel %s, %lld CPUs, %.1f GiB; started %s, %.0f s; playbook %s; target ",
 		  jstr(host, "kernel", "?"), (long long)json_integer_value(json_object_get(host, "cpus")),
 		  json_integer_value(json_object_get(host, "memory_bytes")) / 1073741824.0,
 		  jstr(run, "started", "?"), json_number_value(json_object_get(run, "duration_s")),
 		  jstr(run, "playbook", "?"));
 	sb_html(sb, jstr(run, "target", "whole host"));
 	sb_append(sb, "</p>\n");
-	if (json_string_value(json_object_get(run, "problem"))) {
-		sb_append(sb, "<p><b>Problem:</b> ");
-		sb_html(sb, jstr(run, "problem", ""));
-		sb_append(sb, "</p>\n");
-	}
 	if (json_is_true(json_object_get(run, "partial"))) {
-		sb_append(sb, "<p class=\"sev-warning\">Partial report: ");
+		sb_append(sb, "<p class=\"note\">Partial report: ");
 		sb_html(sb, jstr(run, "partial_reason", "the run was cut short"));
 		sb_append(sb, "</p>\n");
 	}
+	html_target_process(sb, json_object_get(run, "target_process"));
+	html_redaction_note(sb, run);
+	html_cut_note(sb, run);
+	sb_append(sb, "</header>\n");
 }
 
-static void html_verdicts(struct strbuf *sb, struct report *r)
+static json_t *health_of(struct report *r, const char *subsystem)
 {
 	json_t *h;
 	size_t i;
 
-	sb_append(sb, "<h2>Verdicts</h2>\n<div class=\"tiles\">\n");
-	if (json_array_size(report_get(r, "health")) == 0)
-		sb_append(sb, "<p>No health probe ran in this run; see the week below.</p>\n");
-	json_array_foreach(report_get(r, "health"), i, h) {
-		json_t *ev = json_array_get(json_object_get(h, "evidence"), 0);
-
-		sb_printf(sb, "<div class=\"tile %s\"><b>", jstr(h, "verdict", "unknown"));
-		sb_html(sb, jstr(h, "subsystem", "?"));
-		sb_append(sb, "</b>");
-		sb_html(sb, jstr(h, "verdict", "unknown"));
-		if (json_string_value(ev)) {
-			sb_append(sb, "<br><small>");
-			sb_html(sb, json_string_value(ev));
-			sb_append(sb, "</small>");
-		}
-		sb_append(sb, "</div>\n");
-	}
-	sb_append(sb, "</div>\n");
+	json_array_foreach(report_get(r, "health"), i, h)
+		if (!strcmp(jstr(h, "subsystem", ""), subsystem))
+			return h;
+	return NULL;
 }
 
-static void html_findings(struct strbuf *sb, struct report *r)
+static void html_tile(struct strbuf *sb, const char *subsystem, json_t *h)
+{
+	const char *verdict = h ? jstr(h, "verdict", "unknown") : "unknown";
+	json_t *ev = json_array_get(json_object_get(h, "evidence"), 0);
+
+	sb_printf(sb, "<a class=\"tile %s\" href=\"#sub-%s\" data-subsystem=\"%s\" "
+		  "data-verdict=\"%s\"><b>%s</b><span>%s</span>", verdict, subsystem, subsystem,
+		  verdict, subsystem, verdict);
+	sb_append(sb, "<small>");
+	sb_html(sb, json_string_value(ev) ? json_string_value(ev) :
+		    h ? "no evidence recorded" : "not measured in this run");
+	sb_append(sb, "</small></a>\n");
+}
+
+/* Findings, most severe first, in report order within a severity. */
+static size_t findings_sorted(struct report *r, json_t **out, size_t max)
 {
 	json_t *f;
+	size_t i, n = 0;
+
+	for (int sev = SEV_CRITICAL; sev >= SEV_INFO; sev--)
+		json_array_foreach(report_get(r, "findings"), i, f)
+			if (n < max && severity_from_name(jstr(f, "severity", "")) == sev)
+				out[n++] = f;
+	return n;
+}
+
+static void html_verdict(struct strbuf *sb, struct report *r)
+{
+	json_t *run = report_get(r, "run"), *top[TOP_FINDINGS];
+	size_t n = findings_sorted(r, top, TOP_FINDINGS);
+
+	sb_append(sb, "<section id=\"verdict\"><h2>Verdict</h2>\n<p class=\"problem\"><b>Problem:</b> ");
+	sb_html(sb, jstr(run, "problem", "no problem statement was given (friday run --problem TEXT "
+			 "records one); this run looked at the whole host."));
+	sb_append(sb, "</p>\n<div class=\"tiles\">\n");
+	for (size_t i = 0; i < report_nr_subsystems; i++)
+		html_tile(sb, report_subsystems[i], health_of(r, report_subsystems[i]));
+	sb_append(sb, "</div>\n");
+	if (!n) {
+		sb_append(sb, "<p id=\"top3\">No finding: every check that ran had nothing to report.</p>\n");
+	} else {
+		sb_printf(sb, "<h3>The %zu most important findings</h3>\n<ol class=\"top3\" id=\"top3\">", n);
+		for (size_t i = 0; i < n; i++) {
+			json_t *next = json_array_get(json_object_get(top[i], "next_steps"), 0);
+
+			sb_printf(sb, "<li data-id=\"%s\"><span class=\"sev sev-%s\">%s</span> <b>",
+				  jstr(top[i], "id", ""), jstr(top[i], "severity", "info"),
+				  jstr(top[i], "severity", "info"));
+			sb_html(sb, jstr(top[i], "title", ""));
+			sb_append(sb, "</b>: ");
+			sb_html(sb, jstr(top[i], "detail", ""));
+			if (json_string_value(next) && *json_string_value(next)) {
+				sb_append(sb, "<br><i>Next:</i> ");
+				sb_html(sb, json_string_value(next));
+			}
+			sb_append(sb, "</li>");
+		}
+		sb_append(sb, "</ol>\n");
+	}
+	sb_append(sb, "</section>\n");
+}
+
+static json_t *stage_of(struct report *r, const char *id)
+{
+	json_t *s;
 	size_t i;
 
-	sb_printf(sb, "<h2>Findings (%zu)</h2>\n", json_array_size(report_get(r, "findings")));
-	if (json_array_size(report_get(r, "findings")) == 0) {
-		sb_append(sb, "<p>No finding: every check that ran had nothing to report.</p>\n");
-		return;
-	}
-	sb_append(sb, "<table><tr><th>Severity</th><th>Finding</th><th>Detail and evidence</th>"
-		      "<th>Next step</th></tr>\n");
-	for (int sev = SEV_CRITICAL; sev >= SEV_INFO; sev--) {
-		json_array_foreach(report_get(r, "findings"), i, f) {
-			char *ev;
+	json_array_foreach(report_get(r, "stages"), i, s)
+		if (!strcmp(jstr(s, "id", ""), id))
+			return s;
+	return NULL;
+}
 
-			if (severity_from_name(jstr(f, "severity", "")) != sev)
-				continue;
-			sb_printf(sb, "<tr id=\"%s\"><td class=\"sev-%s\">%s</td><td><b>", jstr(f, "id", ""),
-				  severity_name(sev), severity_name(sev));
-			sb_html(sb, jstr(f, "title", ""));
-			sb_append(sb, "</b><br><code>");
-			sb_html(sb, jstr(f, "id", ""));
-			sb_append(sb, "</code><br><small>source: ");
-			sb_html(sb, jstr(f, "source", ""));
-			sb_append(sb, "</small></td><td>");
-			sb_html(sb, jstr(f, "detail", ""));
-			ev = json_dumps(json_object_get(f, "evidence"), JSON_COMPACT | JSON_PRESERVE_ORDER);
-			sb_append(sb, "<pre>");
-			sb_html(sb, ev ? ev : "{}");
-			sb_append(sb, "</pre></td><td>");
-			free(ev);
-			sb_html(sb, json_string_value(json_array_get(json_object_get(f, "next_steps"), 0)));
-			sb_append(sb, "</td></tr>\n");
+/* One row per day, each step a segment placed where it ran in the run. */
+static void html_week_bars(struct strbuf *sb, struct report *r)
+{
+	double total = 0, start = 0;
+	json_t *stage, *step;
+	size_t i, j;
+
+	json_array_foreach(report_get(r, "stages"), i, stage)
+		json_array_foreach(json_object_get(stage, "steps"), j, step)
+			total += json_number_value(json_object_get(step, "elapsed_s"));
+	sb_append(sb, "<div class=\"week\">");
+	for (size_t d = 0; d < sizeof(week_order) / sizeof(week_order[0]); d++) {
+		stage = stage_of(r, week_order[d]);
+		sb_printf(sb, "<div class=\"wrow\"><b>%s</b><div class=\"wbar\">"
+			  "<div style=\"width:%.2f%%\"></div>", week_order[d],
+			  total > 0 ? 100 * start / total : 0);
+		json_array_foreach(json_object_get(stage, "steps"), j, step) {
+			double s = json_number_value(json_object_get(step, "elapsed_s"));
+
+			sb_printf(sb, "<div class=\"seg %s\" style=\"width:%.2f%%\" title=\"",
+				  jstr(step, "status", ""), total > 0 ? 100 * s / total : 0);
+			sb_html(sb, jstr(step, "id", ""));
+			sb_printf(sb, ": %s, %.2f s\"></div>", jstr(step, "status", ""), s);
+			start += s;
 		}
+		if (!stage)
+			sb_append(sb, "<small>&nbsp;not run</small>");
+		sb_append(sb, "</div></div>");
 	}
-	sb_append(sb, "</table>\n");
+	sb_append(sb, "</div>\n");
 }
 
 static void html_week(struct strbuf *sb, struct report *r)
@@ -133,21 +293,414 @@ static void html_week(struct strbuf *sb, struct report *r)
 	json_t *stage, *step;
 	size_t i, j;
 
-	sb_append(sb, "<h2>The week</h2>\n<table><tr><th>Stage</th><th>Step</th><th>Status</th>"
-		      "<th>Time</th><th>Why</th></tr>\n");
+	sb_append(sb, "<section id=\"week\"><h2>The week</h2>\n");
+	html_week_bars(sb, r);
+	sb_append(sb, "<table><tr><th>Stage</th><th>Step</th><th>Status</th><th class=\"num\">Time</th>"
+		  "<th>What ran, or why not</th></tr>\n");
 	json_array_foreach(report_get(r, "stages"), i, stage)
 		json_array_foreach(json_object_get(stage, "steps"), j, step) {
 			sb_append(sb, "<tr><td>");
 			sb_html(sb, jstr(stage, "id", ""));
 			sb_append(sb, "</td><td>");
 			sb_html(sb, jstr(step, "title", jstr(step, "id", "")));
-			sb_printf(sb, "</td><td class=\"st-%s\">%s</td><td>%.2f s</td><td>",
+			sb_printf(sb, "</td><td class=\"st-%s\">%s</td><td class=\"num\">%.2f s</td><td>",
 				  jstr(step, "status", ""), jstr(step, "status", ""),
 				  json_number_value(json_object_get(step, "elapsed_s")));
 			sb_html(sb, jstr(step, "reason", ""));
 			sb_append(sb, "</td></tr>\n");
 		}
+	sb_append(sb, "</table></section>\n");
+}
+
+static bool is_threshold_key(const char *key)
+{
+	return strstr(key, "threshold") || strstr(key, "limit") || strstr(key, "source");
+}
+
+static void html_evidence(struct strbuf *sb, json_t *ev)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_object_size(ev))
+		return;
+	sb_append(sb, "<table class=\"ev\">");
+	json_object_foreach(ev, key, v) {
+		sb_printf(sb, "<tr%s><td>", is_threshold_key(key) ? " class=\"thr\"" : "");
+		sb_html(sb, key);
+		sb_append(sb, "</td><td>");
+		html_value(sb, v);
+		sb_append(sb, "</td></tr>");
+	}
+	sb_append(sb, "</table>");
+}
+
+static void html_finding(struct strbuf *sb, json_t *f, size_t idx)
+{
+	json_t *s;
+	size_t i;
+
+	sb_printf(sb, "<div class=\"finding\" id=\"finding-%zu\" data-id=\"%s\" data-severity=\"%s\">"
+		  "<h3><span class=\"sev sev-%s\">%s</span> ", idx, jstr(f, "id", ""),
+		  jstr(f, "severity", ""), jstr(f, "severity", "info"), jstr(f, "severity", "info"));
+	sb_html(sb, jstr(f, "title", ""));
+	sb_append(sb, " <code>");
+	sb_html(sb, jstr(f, "id", ""));
+	sb_append(sb, "</code></h3><p>");
+	sb_html(sb, jstr(f, "detail", ""));
+	sb_append(sb, "</p>");
+	html_evidence(sb, json_object_get(f, "evidence"));
+	sb_append(sb, "<p class=\"meta\">");
+	sb_html(sb, jstr(f, "subsystem", ""));
+	sb_append(sb, ", ");
+	sb_html(sb, jstr(f, "stage", ""));
+	if (json_string_value(json_object_get(f, "step"))) {
+		sb_append(sb, "/");
+		sb_html(sb, jstr(f, "step", ""));
+	}
+	sb_append(sb, "; threshold source: ");
+	sb_html(sb, jstr(f, "source", "none given"));
+	sb_append(sb, "</p>");
+	if (json_array_size(json_object_get(f, "next_steps"))) {
+		sb_append(sb, "<b>Next steps</b><ul>");
+		json_array_foreach(json_object_get(f, "next_steps"), i, s)
+			if (json_string_length(s))
+				html_text(sb, "li", NULL, json_string_value(s));
+		sb_append(sb, "</ul>");
+	}
+	json_array_foreach(json_object_get(f, "artifacts"), i, s) {
+		sb_append(sb, i ? ", " : "<p>Artifacts: ");
+		sb_append(sb, "<a href=\"");
+		sb_html(sb, json_string_value(s));
+		sb_append(sb, "\">");
+		sb_html(sb, json_string_value(s));
+		sb_append(sb, "</a>");
+		if (i + 1 == json_array_size(json_object_get(f, "artifacts")))
+			sb_append(sb, "</p>");
+	}
+	sb_append(sb, "</div>\n");
+}
+
+static void html_findings(struct strbuf *sb, struct report *r)
+{
+	size_t total = json_array_size(report_get(r, "findings")), n;
+	json_t **all = calloc(total + 1, sizeof(*all));
+
+	sb_printf(sb, "<section id=\"findings\"><h2>Findings (%zu)</h2>\n", total);
+	for (size_t s = 0; s < report_nr_subsystems; s++)
+		sb_printf(sb, "<a id=\"sub-%s\"></a>", report_subsystems[s]);
+	if (!total)
+		sb_append(sb, "<p>No finding: every check that ran had nothing to report.</p>\n");
+	n = all ? findings_sorted(r, all, total) : 0;
+	for (size_t i = 0; i < n; i++)
+		html_finding(sb, all[i], i);
+	free(all);
+	sb_append(sb, "</section>\n");
+}
+
+/* Writes s into a <script type="application/json">: "</" must not close it. */
+static void sb_script_json(struct strbuf *sb, const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		if (*p == '<')
+			sb_append(sb, "\\u003c");
+		else
+			sb_appendn(sb, p, 1);
+	}
+}
+
+/* The leaf frames with the largest share, as the profiler counted them:
+ * readable in print and without the script. */
+static void html_top_leaves(struct strbuf *sb, json_t *p)
+{
+	json_t *leaves = json_object_get(p, "top_leaves"), *l;
+	size_t i;
+
+	if (!json_array_size(leaves))
+		return;
+	sb_append(sb, "<details class=\"leaves\"><summary>Top leaf frames</summary><table><tr>"
+		  "<th>Leaf frame</th><th class=\"num\">");
+	sb_html(sb, jstr(p, "unit", ""));
+	sb_append(sb, "</th><th class=\"num\">Share</th></tr>\n");
+	json_array_foreach(leaves, i, l) {
+		if (i == 10)
+			break;
+		sb_append(sb, "<tr><td class=\"fn\">");
+		sb_html(sb, jstr(l, "function", "?"));
+		sb_printf(sb, "</td><td class=\"num\">%lld</td><td class=\"num\">%.1f%%</td></tr>\n",
+			  (long long)json_integer_value(json_object_get(l, "value")),
+			  json_number_value(json_object_get(l, "pct")));
+	}
+	sb_append(sb, "</table></details>\n");
+}
+
+static void html_profile(struct strbuf *sb, struct report *r, json_t *p, size_t idx,
+			 bool *drawable)
+{
+	static const char *const links[] = { "folded", "pprof", "svg" };
+	const char *folded = jstr(p, "folded", NULL);
+
+	sb_append(sb, "<h3>");
+	sb_html(sb, jstr(p, "title", jstr(p, "kind", "profile")));
+	sb_append(sb, " <small class=\"meta\">");
+	html_value(sb, json_object_get(p, "total"));
+	sb_append(sb, " ");
+	sb_html(sb, jstr(p, "unit", "samples"));
+	if (json_is_number(json_object_get(p, "window_s")))
+		sb_printf(sb, " in %.1f s", json_number_value(json_object_get(p, "window_s")));
+	if (json_is_integer(json_object_get(p, "distinct_stacks")))
+		sb_printf(sb, ", %lld distinct stacks",
+			  (long long)json_integer_value(json_object_get(p, "distinct_stacks")));
+	if (json_string_value(json_object_get(p, "target")) || json_string_value(json_object_get(p, "process"))) {
+		sb_append(sb, ", ");
+		sb_html(sb, jstr(p, "target", jstr(p, "process", "")));
+	}
+	for (size_t k = 0; k < 3; k++) {
+		const char *path = jstr(p, links[k], NULL);
+
+		if (!path)
+			continue;
+		sb_printf(sb, "; <a href=\"");
+		sb_html(sb, path);
+		sb_printf(sb, "\">%s</a>", links[k]);
+	}
+	sb_append(sb, "</small></h3>\n");
+	*drawable = folded && report_find_blob(r, folded);
+	if (*drawable)
+		sb_printf(sb, "<div class=\"flame\" data-flame=\"%zu\"></div>\n", idx);
+	else
+		sb_append(sb, "<p class=\"note\">No stacks in this archive for this profile"
+			  " (see the week and the cut list above).</p>\n");
+	html_top_leaves(sb, p);
+}
+
+static void html_flames(struct strbuf *sb, struct report *r, json_t *data)
+{
+	json_t *profiles = report_get(r, "profiles"), *p, *list = json_array();
+	size_t i;
+
+	json_object_set_new(data, "profiles", list);
+	sb_printf(sb, "<section id=\"profiles\"><h2>Flame graphs (%zu)</h2>\n", json_array_size(profiles));
+	if (!json_array_size(profiles))
+		sb_append(sb, "<p>No profile in this run (Wednesday's step did not run or found no "
+			  "samples; see the week).</p>\n");
+	else
+		sb_append(sb, "<p class=\"meta\">Click a frame to zoom, Reset to go back; search takes "
+			  "a regular expression and shows the share of samples it matches. The URL "
+			  "keeps the view.</p>\n");
+	json_array_foreach(profiles, i, p) {
+		bool drawable;
+
+		html_profile(sb, r, p, i, &drawable);
+		json_array_append_new(list, json_pack("{s:s, s:s}", "kind", jstr(p, "kind", "cpu"),
+						      "unit", jstr(p, "unit", "samples")));
+	}
+	sb_append(sb, "</section>\n");
+}
+
+/* ---- histograms ---- */
+
+struct bucket {
+	double lo, hi, count;
+};
+
+static double num_of(json_t *o, const char *const *keys, double dflt)
+{
+	for (; *keys; keys++) {
+		json_t *v = json_object_get(o, *keys);
+
+		if (json_is_number(v))
+			return json_number_value(v);
+	}
+	return dflt;
+}
+
+/* Buckets as objects {lo, hi, count} (or low/high, min/max, le), or as
+ * plain counts of power-of-two buckets when "scale" is "log2". */
+static size_t read_buckets(json_t *h, struct bucket **out)
+{
+	static const char *const lo_keys[] = { "lo", "low", "min", "from", NULL };
+	static const char *const hi_keys[] = { "hi", "high", "max", "le", "to", NULL };
+	static const char *const n_keys[] = { "count", "n", "value", NULL };
+	json_t *bs = json_object_get(h, "buckets"), *b;
+	bool log2 = !strcmp(jstr(h, "scale", ""), "log2");
+	size_t i, n = 0;
+
+	*out = calloc(json_array_size(bs) + 1, sizeof(**out));
+	if (!*out)
+		return 0;
+	json_array_foreach(bs, i, b) {
+		struct bucket *k = &(*out)[n++];
+		double prev_hi = n > 1 ? (*out)[n - 2].hi : 0;
+
+		if (json_is_number(b)) {
+			k->lo = log2 ? (i ? ldexp(1, (int)i) : 0) : (double)i;
+			k->hi = log2 ? ldexp(1, (int)i + 1) - 1 : (double)i + 1;
+			k->count = json_number_value(b);
+		} else {
+			k->lo = num_of(b, lo_keys, prev_hi);
+			k->hi = num_of(b, hi_keys, k->lo);
+			k->count = num_of(b, n_keys, 0);
+		}
+	}
+	return n;
+}
+
+/* The upper bound of the bucket that holds the q-th quantile. */
+static double bucket_quantile(const struct bucket *b, size_t n, double total, double q)
+{
+	double seen = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		seen += b[i].count;
+		if (seen >= q * total)
+			return b[i].hi;
+	}
+	return n ? b[n - 1].hi : 0;
+}
+
+static void html_histogram(struct strbuf *sb, json_t *h)
+{
+	static const struct { const char *name; double q; } qs[] = {
+		{ "p50", 0.50 }, { "p90", 0.90 }, { "p99", 0.99 }, { "p99.9", 0.999 },
+	};
+	struct bucket *b;
+	size_t n = read_buckets(h, &b), first = 0, last = 0;
+	double total = 0, max = 0;
+	const char *unit = jstr(h, "unit", "");
+
+	for (size_t i = 0; i < n; i++) {
+		total += b[i].count;
+		if (b[i].count > max)
+			max = b[i].count;
+		if (b[i].count && !last++)
+			first = i;
+		if (b[i].count)
+			last = i + 1;
+	}
+	sb_append(sb, "<h3>");
+	sb_html(sb, jstr(h, "title", jstr(h, "name", "histogram")));
+	sb_printf(sb, " <small class=\"meta\">%.0f events</small></h3>\n<div class=\"pcts\">", total);
+	for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]) && total > 0; k++) {
+		json_t *given = json_object_get(h, qs[k].name);
+
+		if (!given)
+			given = json_object_get(json_object_get(h, "percentiles"), qs[k].name);
+
+		sb_printf(sb, "<span>%s <b>", qs[k].name);
+		if (given)
+			html_value(sb, given);
+		else
+			sb_printf(sb, "&le; %.6g", bucket_quantile(b, n, total, qs[k].q));
+		sb_append(sb, "</b> ");
+		sb_html(sb, unit);
+		sb_append(sb, "</span>");
+	}
+	if (json_is_number(json_object_get(h, "max"))) {
+		sb_append(sb, "<span>max <b>");
+		html_value(sb, json_object_get(h, "max"));
+		sb_append(sb, "</b> ");
+		sb_html(sb, unit);
+		sb_append(sb, "</span>");
+	}
+	sb_append(sb, "</div><div class=\"hist\">");
+	for (size_t i = first; total > 0 && i < last; i++) {
+		sb_printf(sb, "<div class=\"hrow\"><span>%.6g &ndash; %.6g</span><i style=\"width:%.1f%%\">"
+			  "</i><em>%.0f</em></div>", b[i].lo, b[i].hi, 70 * b[i].count / max, b[i].count);
+	}
+	sb_append(sb, "</div>\n");
+	free(b);
+}
+
+static void html_outliers(struct strbuf *sb, json_t *o)
+{
+	json_t *cols = json_object_get(o, "columns"), *rows = json_object_get(o, "rows"), *row, *c;
+	size_t i, j;
+
+	sb_append(sb, "<h3>");
+	sb_html(sb, jstr(o, "title", jstr(o, "name", "outliers")));
+	sb_append(sb, "</h3><table><tr>");
+	if (!json_array_size(cols) && json_is_object(json_array_get(rows, 0))) {
+		const char *key;
+
+		cols = json_array();
+		json_object_foreach(json_array_get(rows, 0), key, c)
+			json_array_append_new(cols, json_string(key));
+	} else {
+		json_incref(cols);
+	}
+	json_array_foreach(cols, j, c)
+		html_text(sb, "th", NULL, json_string_value(c));
+	sb_append(sb, "</tr>\n");
+	json_array_foreach(rows, i, row) {
+		if (i == MAX_OUTLIER_ROWS)
+			break;
+		sb_append(sb, "<tr>");
+		json_array_foreach(cols, j, c) {
+			json_t *v = json_is_object(row) ? json_object_get(row, json_string_value(c))
+						       : json_array_get(row, j);
+
+			sb_append(sb, json_is_number(v) ? "<td class=\"num\">" : "<td>");
+			html_value(sb, v);
+			sb_append(sb, "</td>");
+		}
+		sb_append(sb, "</tr>\n");
+	}
 	sb_append(sb, "</table>\n");
+	json_decref(cols);
+}
+
+static void html_latency(struct strbuf *sb, struct report *r, json_t *data)
+{
+	json_t *hs = report_get(r, "histograms"), *maps = json_object_get(r->doc, "heatmaps");
+	json_t *outs = json_object_get(r->doc, "outliers"), *item;
+	size_t i;
+
+	sb_append(sb, "<section id=\"latency\"><h2>Latency</h2>\n");
+	if (!json_array_size(hs) && !json_array_size(maps) && !json_array_size(outs))
+		sb_append(sb, "<p>No latency distribution in this run (Thursday's drill-downs run "
+			  "where Tuesday's verdicts point).</p>\n");
+	json_array_foreach(hs, i, item)
+		html_histogram(sb, item);
+	json_array_foreach(maps, i, item) {
+		sb_append(sb, "<h3>");
+		sb_html(sb, jstr(item, "title", jstr(item, "name", "heat map")));
+		sb_append(sb, " <small class=\"meta\">heat map: time across, latency up, colour by count"
+			  "</small></h3>");
+		sb_printf(sb, "<div class=\"heat\" data-heat=\"%zu\"></div>\n", i);
+	}
+	json_object_set(data, "heatmaps", maps ? maps : json_array());
+	if (!maps)
+		json_decref(json_object_get(data, "heatmaps"));
+	json_array_foreach(outs, i, item)
+		html_outliers(sb, item);
+	sb_append(sb, "</section>\n");
+}
+
+static void html_events(struct strbuf *sb, struct report *r)
+{
+	json_t *evs = report_get(r, "events"), *e;
+	size_t i;
+
+	if (!json_array_size(evs))
+		return;
+	sb_printf(sb, "<section id=\"events\"><h2>Events (%zu)</h2>\n<table><tr><th class=\"num\">"
+		  "Time</th><th>Kind</th><th>Process</th><th>Detail</th></tr>\n", json_array_size(evs));
+	json_array_foreach(evs, i, e) {
+		if (i == MAX_EVENT_ROWS) {
+			sb_printf(sb, "<tr><td colspan=\"4\">and %zu more in report.json</td></tr>",
+				  json_array_size(evs) - i);
+			break;
+		}
+		sb_printf(sb, "<tr><td class=\"num\">%.3f</td><td>", json_number_value(json_object_get(e, "time")));
+		sb_html(sb, jstr(e, "kind", ""));
+		sb_append(sb, "</td><td>");
+		sb_html(sb, jstr(e, "process", ""));
+		sb_append(sb, "</td><td>");
+		html_value(sb, json_object_get(e, "detail"));
+		sb_append(sb, "</td></tr>\n");
+	}
+	sb_append(sb, "</table></section>\n");
 }
 
 static void html_checks(struct strbuf *sb, struct report *r)
@@ -155,8 +708,8 @@ static void html_checks(struct strbuf *sb, struct report *r)
 	json_t *c;
 	size_t i;
 
-	sb_printf(sb, "<h2>Configuration checked (%zu checks)</h2>\n<table><tr><th>Check</th>"
-		  "<th>Reads</th><th>Rule</th><th>Result</th></tr>\n",
+	sb_printf(sb, "<section id=\"checks\"><h2>Configuration checked (%zu checks)</h2>\n<table><tr>"
+		  "<th>Check</th><th>Reads</th><th>Rule</th><th>Result</th></tr>\n",
 		  json_array_size(report_get(r, "checks")));
 	json_array_foreach(report_get(r, "checks"), i, c) {
 		sb_append(sb, "<tr><td><code>");
@@ -182,7 +735,7 @@ static void html_checks(struct strbuf *sb, struct report *r)
 		}
 		sb_append(sb, "</td></tr>\n");
 	}
-	sb_append(sb, "</table>\n");
+	sb_append(sb, "</table></section>\n");
 }
 
 static void html_capabilities(struct strbuf *sb, struct report *r)
@@ -190,8 +743,8 @@ static void html_capabilities(struct strbuf *sb, struct report *r)
 	const char *name;
 	json_t *c;
 
-	sb_append(sb, "<h2>Capabilities of this host</h2>\n<table><tr><th>Capability</th>"
-		      "<th>Works</th><th>Why</th></tr>\n");
+	sb_append(sb, "<section id=\"capabilities\"><h2>Capabilities of this host</h2>\n<table><tr>"
+		  "<th>Capability</th><th>Works</th><th>Why</th></tr>\n");
 	json_object_foreach(report_get(r, "capabilities"), name, c) {
 		sb_append(sb, "<tr><td>");
 		sb_html(sb, name);
@@ -201,40 +754,139 @@ static void html_capabilities(struct strbuf *sb, struct report *r)
 		sb_html(sb, jstr(c, "reason", ""));
 		sb_append(sb, "</td></tr>\n");
 	}
-	sb_append(sb, "</table>\n");
+	sb_append(sb, "</table></section>\n");
 }
 
+/* friday's own cost: per collector (status, window, lost events) and the
+ * tool's CPU and memory. */
 static void html_overhead(struct strbuf *sb, struct report *r)
 {
-	char *text = json_dumps(report_get(r, "overhead"), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_t *c, *v;
+	const char *name;
 
-	sb_append(sb, "<h2>friday's own overhead</h2>\n<pre>");
-	sb_html(sb, text ? text : "{}");
-	sb_append(sb, "</pre>\n");
+	sb_append(sb, "<section id=\"overhead\"><h2>friday's own overhead and lost events</h2>\n");
+	if (json_object_size(report_get(r, "collectors"))) {
+		sb_append(sb, "<table><tr><th>Collector</th><th>Status</th><th class=\"num\">Window</th>"
+			  "<th class=\"num\">Lost events</th><th>Why</th></tr>\n");
+		json_object_foreach(report_get(r, "collectors"), name, c) {
+			uint64_t lost = (uint64_t)json_integer_value(json_object_get(c, "lost_events"));
+
+			sb_append(sb, "<tr><td>");
+			sb_html(sb, name);
+			sb_printf(sb, "</td><td class=\"st-%s\">", jstr(c, "status", ""));
+			sb_html(sb, jstr(c, "status", ""));
+			sb_printf(sb, "</td><td class=\"num\">%.1f s</td><td class=\"num%s\">%llu</td><td>",
+				  json_number_value(json_object_get(c, "window_s")),
+				  lost ? " st-failed" : "", (unsigned long long)lost);
+			sb_html(sb, jstr(c, "reason", ""));
+			sb_append(sb, "</td></tr>\n");
+		}
+		sb_append(sb, "</table>\n");
+	}
+	sb_append(sb, "<table class=\"ev\">");
+	json_object_foreach(report_get(r, "overhead"), name, v) {
+		sb_append(sb, "<tr><td>");
+		sb_html(sb, name);
+		sb_append(sb, "</td><td>");
+		html_value(sb, v);
+		sb_append(sb, "</td></tr>");
+	}
+	sb_append(sb, "</table></section>\n");
+}
+
+static void html_files(struct strbuf *sb, struct report *r)
+{
+	sb_append(sb, "<section id=\"files\"><h2>Files in this archive</h2>\n<p>"
+		  "<a href=\"report.json\">report.json</a> (all data), "
+		  "<a href=\"summary.txt\">summary.txt</a> (ticket text), "
+		  "<a href=\"manifest.json\">manifest.json</a> (every file with its sha256, "
+		  "redaction counts, what was cut)");
+	for (size_t i = 0; i < r->nr_blobs; i++) {
+		sb_append(sb, ", <a href=\"");
+		sb_html(sb, r->blobs[i].name);
+		sb_append(sb, "\">");
+		sb_html(sb, r->blobs[i].name);
+		sb_append(sb, "</a>");
+	}
+	sb_append(sb, ".</p></section>\n");
+}
+
+/* The data the script draws from: frame tables and heat map matrices. */
+static int html_data(struct strbuf *sb, struct report *r, json_t *data)
+{
+	json_t *p;
+	char *text;
+	size_t i;
+	int err = 0;
+
+	sb_append(sb, "<script type=\"application/json\" id=\"friday-data\">{\"profiles\":[");
+	json_array_foreach(report_get(r, "profiles"), i, p) {
+		const struct report_blob *b = report_find_blob(r, jstr(p, "folded", ""));
+		char *meta = json_dumps(json_array_get(json_object_get(data, "profiles"), i),
+					JSON_COMPACT | JSON_ENSURE_ASCII);
+		size_t len = meta ? strlen(meta) : 0;
+
+		sb_append(sb, i ? "," : "");
+		/* {"kind":..,"unit":..,"t":{frame table}} */
+		if (meta && len > 1) {
+			meta[len - 1] = '\0';
+			sb_script_json(sb, meta);
+			sb_append(sb, ",\"t\":");
+		} else {
+			sb_append(sb, "{\"t\":");
+		}
+		free(meta);
+		if (b) {
+			struct strbuf t = { 0 };
+
+			err = flame_table_json(b->data, b->len, &t, NULL);
+			sb_script_json(sb, t.buf ? t.buf : "null");
+			sb_free(&t);
+		} else {
+			sb_append(sb, "null");
+		}
+		sb_append(sb, "}");
+	}
+	sb_append(sb, "],\"heatmaps\":");
+	text = json_dumps(json_object_get(data, "heatmaps"), JSON_COMPACT | JSON_ENSURE_ASCII);
+	sb_script_json(sb, text ? text : "[]");
 	free(text);
+	sb_append(sb, "}</script>\n");
+	return err;
 }
 
 int write_report_html(struct report *r, struct out_files *out)
 {
 	struct strbuf sb = { 0 };
+	json_t *data = json_object();
 	size_t len;
 	char *text;
+	int err;
 
-	sb_append(&sb, html_head);
+	html_head(&sb, r);
 	html_header(&sb, r);
-	html_verdicts(&sb, r);
-	html_findings(&sb, r);
-	html_profiles(&sb, r);
+	html_verdict(&sb, r);
 	html_week(&sb, r);
+	html_findings(&sb, r);
+	html_flames(&sb, r, data);
+	html_latency(&sb, r, data);
+	html_events(&sb, r);
 	html_checks(&sb, r);
 	html_capabilities(&sb, r);
 	html_overhead(&sb, r);
-	sb_append(&sb, "<p class=\"meta\">Written by friday ");
+	html_files(&sb, r);
+	sb_append(&sb, "<footer>Written by friday ");
 	sb_html(&sb, jstr(report_get(r, "tool"), "version", ""));
-	sb_append(&sb, ". Files: report.json (data), summary.txt (ticket text), manifest.json "
-		       "(every file with its sha256).</p>\n</body></html>\n");
+	sb_append(&sb, ". This page makes no request: everything it shows is inside it.</footer>\n");
+	err = html_data(&sb, r, data);
+	json_decref(data);
+	sb_append(&sb, "<script>\n");
+	sb_append(&sb, asset_report_js);
+	sb_append(&sb, "</script>\n</body></html>\n");
 	text = sb_take(&sb, &len);
-	if (!text)
+	if (!text || err) {
+		free(text);
 		return -1;
+	}
 	return out_files_add(out, "report.html", text, len);
 }

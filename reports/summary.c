@@ -20,6 +20,26 @@ static const char *jstr(json_t *obj, const char *key, const char *dflt)
 	return s ? s : dflt;
 }
 
+/* The target's command line, at most a few lines of it. */
+static void summary_target_command(struct strbuf *sb, json_t *tp)
+{
+	char line[SUMMARY_COLS * 3];
+	size_t len = 0;
+	json_t *s;
+	size_t i;
+
+	if (!tp)
+		return;
+	len = (size_t)snprintf(line, sizeof(line), "Command:");
+	json_array_foreach(json_object_get(tp, "argv"), i, s)
+		if (len < sizeof(line))
+			len += (size_t)snprintf(line + len, sizeof(line) - len, " %s", json_string_value(s));
+	if (len >= sizeof(line))
+		memcpy(line + sizeof(line) - 4, "...", 4);
+	sb_append(sb, "\n");
+	sb_wrap(sb, line, SUMMARY_COLS, 0, 2);
+}
+
 static void summary_header(struct strbuf *sb, struct report *r)
 {
 	json_t *host = report_get(r, "host"), *run = report_get(r, "run");
@@ -39,6 +59,7 @@ static void summary_header(struct strbuf *sb, struct report *r)
 		 jstr(run, "playbook", "?"), jstr(run, "target", "whole host"));
 	sb_append(sb, "\n");
 	sb_wrap(sb, line, SUMMARY_COLS, 0, 2);
+	summary_target_command(sb, json_object_get(run, "target_process"));
 	if (json_string_value(json_object_get(run, "problem"))) {
 		sb_append(sb, "\nProblem: ");
 		sb_wrap(sb, jstr(run, "problem", ""), SUMMARY_COLS, 9, 2);
@@ -205,6 +226,40 @@ static void summary_steps(struct strbuf *sb, struct report *r)
 		}
 }
 
+/* What redaction replaced (counts only) and what was cut to fit. */
+static void summary_archive_notes(struct strbuf *sb, struct report *r)
+{
+	json_t *run = report_get(r, "run"), *red = json_object_get(run, "redaction"), *c, *n;
+	const char *kind;
+	char line[512];
+	size_t i, len = 0;
+
+	if (red && json_is_true(json_object_get(red, "enabled"))) {
+		len = (size_t)snprintf(line, sizeof(line), "Redacted:");
+		json_object_foreach(json_object_get(red, "counts"), kind, n)
+			if (len < sizeof(line) && json_integer_value(n))
+				len += (size_t)snprintf(line + len, sizeof(line) - len, "%s %s %lld",
+							len > 9 ? "," : "", kind,
+							(long long)json_integer_value(n));
+		if (len <= 9)
+			snprintf(line, sizeof(line), "Redacted: nothing looked like a secret%s",
+				 json_array_size(json_object_get(red, "modes")) > 1 ?
+				 " or a host name" : "");
+		sb_append(sb, "\n");
+		sb_wrap(sb, line, SUMMARY_COLS, 0, 2);
+		sb_append(sb, "\n");
+	} else if (red) {
+		sb_append(sb, "\nNot redacted (--no-redact): may hold secrets and host names.\n");
+	}
+	json_array_foreach(json_object_get(run, "cut"), i, c) {
+		snprintf(line, sizeof(line), "Cut: %s (%.1f MiB): %s", jstr(c, "path", "?"),
+			 json_integer_value(json_object_get(c, "bytes")) / 1048576.0, jstr(c, "reason", ""));
+		sb_append(sb, i ? "" : "\n");
+		sb_wrap(sb, line, SUMMARY_COLS, 0, 5);
+		sb_append(sb, "\n");
+	}
+}
+
 int write_summary_txt(struct report *r, struct out_files *out)
 {
 	struct strbuf sb = { 0 };
@@ -217,6 +272,7 @@ int write_summary_txt(struct report *r, struct out_files *out)
 	summary_load(&sb, r);
 	summary_findings(&sb, r);
 	summary_steps(&sb, r);
+	summary_archive_notes(&sb, r);
 	if (json_string_value(json_object_get(run, "archive"))) {
 		sb_append(&sb, "\nArchive: ");
 		sb_wrap(&sb, jstr(run, "archive", ""), SUMMARY_COLS, 9, 2);

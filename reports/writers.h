@@ -5,7 +5,9 @@
 #ifndef FRIDAY_WRITERS_H
 #define FRIDAY_WRITERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "reports/report.h"
 
@@ -18,6 +20,7 @@ struct out_file {
 struct out_files {
 	struct out_file *v;
 	size_t n;
+	char *top;      /* the archive's top folder, or NULL: named after the archive */
 };
 
 /* Takes ownership of data. */
@@ -42,8 +45,28 @@ struct strbuf;
 /* The profiles' section of report.html. */
 void html_profiles(struct strbuf *sb, struct report *r);
 
-/* Renders every writer's file, the report's blobs, and manifest.json. */
+/* How the archive is rendered: redaction and size limits (friday run's
+ * --no-redact, --redact hosts, --max-archive-mb, and the free space of the
+ * target directory). */
+struct render_opts {
+	bool redact_secrets;       /* default on */
+	bool redact_hosts;         /* --redact hosts */
+	uint64_t max_bytes;        /* the size cap; 0 for none */
+	int64_t free_bytes;        /* free space at the target; < 0 when unknown */
+	char err[512];             /* why rendering failed */
+};
+
+#define RENDER_DEFAULT_MAX_MB 200
+
+/* Renders every writer's file, the report's blobs, and manifest.json, from
+ * a redacted copy of the model; artifacts that do not fit are cut, the
+ * biggest first, and listed in run.cut and the manifest. The model itself
+ * is not changed. */
+int report_render_opts(struct report *r, struct render_opts *ro, struct out_files *out);
+/* The same with the defaults: secrets redacted, 200 MiB cap. */
 int report_render(struct report *r, struct out_files *out);
+/* The raw histograms and heat maps as JSON files beside the page. */
+int write_raw_series(struct report *r, struct out_files *out);
 
 /* Writes the files into a .tar.gz under one top folder named after the
  * archive; temporary name, fsync, rename. 0 or -errno with err filled. */
@@ -57,5 +80,10 @@ int archive_read_member(const char *archive_path, const char *name, char **data,
 
 /* The default archive name: ./friday-HOST-YYYYmmddTHHMMSS.tar.gz */
 void archive_default_name(char *buf, size_t len);
+/* The archive's top folder: its file name without .tar.gz or .tgz. */
+void archive_top_folder(const char *archive_path, char *out, size_t len);
+/* Bytes free to an unprivileged writer in the directory that will hold
+ * the archive (statvfs), or -errno. */
+int64_t archive_free_bytes(const char *archive_path);
 
 #endif
