@@ -151,7 +151,12 @@ function Flame(box, p, gi) {
 		var W = canvas.clientWidth, z = g.zoom, sc = W / t.v[z];
 		return { x: (x[n] - x[z]) * sc, y: (g.maxd - t.d[n]) * ROW, w: t.v[n] * sc, h: ROW - 1 };
 	};
-	g.find = function (name) { for (i = 0; i < N; i++) if (t.names[t.n[i]] === name) return i; return -1; };
+	/* The widest frame of that name. */
+	g.find = function (name) {
+		var best = -1;
+		for (i = 0; i < N; i++) if (t.names[t.n[i]] === name && (best < 0 || t.v[i] > t.v[best])) best = i;
+		return best;
+	};
 	g.canvas = canvas;
 	g.topFunctions = function () {
 		var selfBy = new Float64Array(t.names.length), totBy = new Float64Array(t.names.length);

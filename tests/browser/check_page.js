@@ -74,8 +74,10 @@ async function pixelAt(page, gi, px, py) {
 }
 
 async function clickNode(page, node) {
-	const at = await page.eval(`(() => { const g = friday.graphs[0]; g.canvas.scrollIntoView();
-		const b = g.canvas.getBoundingClientRect(), r = g.rectOf(${node});
+	const at = await page.eval(`(() => { const g = friday.graphs[0], r = g.rectOf(${node});
+		/* deep stacks make a tall canvas: bring the frame into the viewport */
+		scrollTo(0, g.canvas.getBoundingClientRect().top + scrollY + r.y - innerHeight / 2);
+		const b = g.canvas.getBoundingClientRect();
 		return { x: b.left + r.x + Math.min(r.w / 2, 20), y: b.top + r.y + r.h / 2 }; })()`);
 	const t0 = Date.now();
 	await page.click(at.x, at.y);
