@@ -55,7 +55,10 @@ static void html_value(struct strbuf *sb, json_t *v)
 	if (json_is_real(v)) {
 		double d = json_real_value(v);
 
-		sb_printf(sb, fabs(d) >= 100 || d == floor(d) ? "%.0f" : "%.3g", d);
+		if (fabs(d) >= 100 || d == floor(d))
+			sb_printf(sb, "%.0f", d);
+		else
+			sb_printf(sb, "%.3g", d);
 		return;
 	}
 	text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
@@ -485,7 +488,7 @@ static void html_flames(struct strbuf *sb, struct report *r, json_t *data)
 		sb_append(sb, "<p>No profile in this run (Wednesday's step did not run or found no "
 			  "samples; see the week).</p>\n");
 	else
-		sb_append(sb, "<p class=\"meta\">Click a frame to zoom, Reset to go back; search takes "
+		sb_append(sb, "<p class=\"meta\">Root at the top. Click a frame to zoom, Reset to go back; search takes "
 			  "a regular expression and shows the share of samples it matches. The URL "
 			  "keeps the view.</p>\n");
 	json_array_foreach(profiles, i, p) {
@@ -546,6 +549,15 @@ static size_t read_buckets(json_t *h, struct bucket **out)
 	return n;
 }
 
+/* A bucket bound as a person reads it: 1048576, not 1.04858e+06. */
+static void sb_num(struct strbuf *sb, double v)
+{
+	if (v == floor(v) && fabs(v) < 1e15)
+		sb_printf(sb, "%.0f", v);
+	else
+		sb_printf(sb, "%.4g", v);
+}
+
 /* The upper bound of the bucket that holds the q-th quantile. */
 static double bucket_quantile(const struct bucket *b, size_t n, double total, double q)
 {
@@ -590,8 +602,10 @@ static void html_histogram(struct strbuf *sb, json_t *h)
 		sb_printf(sb, "<span>%s <b>", qs[k].name);
 		if (given)
 			html_value(sb, given);
-		else
-			sb_printf(sb, "&le; %.6g", bucket_quantile(b, n, total, qs[k].q));
+		else {
+			sb_append(sb, "&le; ");
+			sb_num(sb, bucket_quantile(b, n, total, qs[k].q));
+		}
 		sb_append(sb, "</b> ");
 		sb_html(sb, unit);
 		sb_append(sb, "</span>");
@@ -605,8 +619,12 @@ static void html_histogram(struct strbuf *sb, json_t *h)
 	}
 	sb_append(sb, "</div><div class=\"hist\">");
 	for (size_t i = first; total > 0 && i < last; i++) {
-		sb_printf(sb, "<div class=\"hrow\"><span>%.6g &ndash; %.6g</span><i style=\"width:%.1f%%\">"
-			  "</i><em>%.0f</em></div>", b[i].lo, b[i].hi, 70 * b[i].count / max, b[i].count);
+		sb_append(sb, "<div class=\"hrow\"><span>");
+		sb_num(sb, b[i].lo);
+		sb_append(sb, " &ndash; ");
+		sb_num(sb, b[i].hi);
+		sb_printf(sb, "</span><i style=\"width:%.1f%%\"></i><em>%.0f</em></div>",
+			  70 * b[i].count / max, b[i].count);
 	}
 	sb_append(sb, "</div>\n");
 	free(b);

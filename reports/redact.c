@@ -462,9 +462,10 @@ static bool is_own_name(const struct redactor *rd, const struct text *t, size_t 
 
 		if (i + n > t->len || strncasecmp(t->s + i, rd->own_names[k], n))
 			continue;
-		/* "vm" and "vm." are the host, "vm.swappiness" and "vm-2" are not. */
-		if (is_word(at(t, i + n)) || (strchr(".-", at(t, i + n)) && at(t, i + n) &&
-					      is_word(at(t, i + n + 1))))
+		/* "vm" and "vm." are the host; "vm.swappiness", "vm-2" and the
+		 * path /proc/sys/vm/ are not. */
+		if (is_word(at(t, i + n)) || at(t, i + n) == '/' || (i > 0 && t->s[i - 1] == '/') ||
+		    (strchr(".-", at(t, i + n)) && at(t, i + n) && is_word(at(t, i + n + 1))))
 			continue;
 		*end = i + n;
 		return true;
@@ -645,9 +646,11 @@ json_t *redact_json(struct redactor *rd, json_t *v)
 			json_t *rkey = redact_string(rd, key, strlen(key));
 			const char *k = json_string_value(rkey);
 
-			/* {"DB_PASSWORD": "x"}: an environment kept as an object. */
+			/* {"DB_PASSWORD": "x"}: an environment kept as an object. A
+			 * field named just "key" is a breakdown's key (a device, a
+			 * process), not a secret. */
 			if (rd->secrets && json_is_string(item) && json_string_length(item) &&
-			    redact_key_is_secret(key, strlen(key)) &&
+			    strcasecmp(key, "key") && redact_key_is_secret(key, strlen(key)) &&
 			    strcmp(json_string_value(item), REDACT_MARKER)) {
 				if (rd->counting)
 					rd->counts[REDACT_SECRET_VALUE]++;

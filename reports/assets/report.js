@@ -89,8 +89,10 @@ function Flame(box, p, gi) {
 		}
 		F.lastDrawMs = performance.now() - t0;
 	}
+	/* Root at the top (an icicle): the wide frames stay near the search
+	 * bar however deep the stacks are. */
 	function box1(i, px, w, dim) {
-		var y = (g.maxd - t.d[i]) * ROW, m = g.match && g.match[t.n[i]];
+		var y = t.d[i] * ROW, m = g.match && g.match[t.n[i]];
 		ctx.fillStyle = m ? '#d23cd2' : dim ? '#ddd' : colors[t.n[i]];
 		ctx.fillRect(px, y, Math.max(w - 0.5, 0.5), ROW - 1);
 		if (w > 28) {
@@ -102,7 +104,7 @@ function Flame(box, p, gi) {
 	/* The node under a point: walk down from the zoomed node. */
 	function hit(ev) {
 		var r = canvas.getBoundingClientRect(), W = r.width;
-		var depth = g.maxd - Math.floor((ev.clientY - r.top) / ROW), z = g.zoom;
+		var depth = Math.floor((ev.clientY - r.top) / ROW), z = g.zoom;
 		var s = x[z] + (ev.clientX - r.left) / W * t.v[z], cur = z, a;
 		if (depth < 0) return -1;
 		if (depth < t.d[z]) {
@@ -149,7 +151,7 @@ function Flame(box, p, gi) {
 	/* Where node n is drawn, in CSS pixels of the canvas (for tests). */
 	g.rectOf = function (n) {
 		var W = canvas.clientWidth, z = g.zoom, sc = W / t.v[z];
-		return { x: (x[n] - x[z]) * sc, y: (g.maxd - t.d[n]) * ROW, w: t.v[n] * sc, h: ROW - 1 };
+		return { x: (x[n] - x[z]) * sc, y: t.d[n] * ROW, w: t.v[n] * sc, h: ROW - 1 };
 	};
 	/* The widest frame of that name. */
 	g.find = function (name) {

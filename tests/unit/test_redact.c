@@ -44,7 +44,7 @@ static const struct {
 static const char *const keep_cases[] = {
 	"password authentication failed for user x",
 	"bypass=1 monkey=2 keyboard=us token_count=5 passes=3",
-	"vm.swappiness = 60; kernel.keys.maxkeys = 200",
+	"vm.swappiness = 60; kernel.keys.maxkeys = 200; /proc/sys/vm/dirty_ratio",
 	"https://example.com/path?q=1",
 	"ssh host:22 and 12:30:45 and std::vector<int>::push_back",
 	"AKIA1234 is too short; NOTAKIAIOSFODNN7EXAMPLE is inside a word",
@@ -135,10 +135,11 @@ static void test_off_changes_nothing(void **state)
 static void test_json_walk(void **state)
 {
 	struct redactor rd;
-	json_t *in = json_pack("{s:[s,s,s,s], s:{s:s, s:s}, s:{s:i}}",
+	json_t *in = json_pack("{s:[s,s,s,s], s:{s:s, s:s}, s:{s:i}, s:[{s:s, s:i}]}",
 			       "argv", "app", "--password", "hunter2", "-v",
 			       "env", "DB_PASSWORD", "pw", "HOME", "/root",
-			       "peers", "192.0.2.9", 3);
+			       "peers", "192.0.2.9", 3,
+			       "entries", "key", "sda", "count", 4);
 	json_t *out;
 
 	redactor_init(&rd, true, true);
@@ -151,6 +152,9 @@ static void test_json_walk(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(out, "env"), "HOME")),
 			    "/root");
 	assert_non_null(json_object_get(json_object_get(out, "peers"), "ipv4-1"));
+	/* a per-key breakdown's "key" is no secret */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		json_object_get(out, "entries"), 0), "key")), "sda");
 	/* the original model is untouched */
 	assert_string_equal(json_string_value(json_array_get(json_object_get(in, "argv"), 2)), "hunter2");
 	json_decref(in);
