@@ -34,9 +34,10 @@ run() {
 found() {
 	grep -rqiF -- "$2" "$1" || find "$1" | grep -qiF -- "$2"
 }
-# host_found DIR: the host name as a word (not vm.swappiness, not kvm).
+# host_found DIR: the host name as a word (not vm.swappiness, /proc/sys/vm/
+# or kvm: the redactor's own rule, so a short name such as "vm" works).
 host_found() {
-	grep -rqiP "(?<![A-Za-z0-9_.-])\Q$host\E(?![A-Za-z0-9_]|[.-][A-Za-z0-9_])" "$1" ||
+	grep -rqiP "(?<![A-Za-z0-9_./-])\Q$host\E(?![A-Za-z0-9_/]|[.-][A-Za-z0-9_])" "$1" ||
 		find "$1" | grep -qiP "(?<![A-Za-z0-9_.])\Q$host\E(?![A-Za-z0-9_])"
 }
 
