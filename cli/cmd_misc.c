@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bpf/caps.h"
 #include "bpf/collector.h"
@@ -58,26 +59,54 @@ int cmd_check(int argc, char **argv)
 	return 0;
 }
 
+/* Says once, plainly, what a non-root `friday caps` could not try. */
+static void caps_privilege_note(void)
+{
+	const char *missing = caps_missing_privileges();
+
+	if (geteuid() == 0 && !missing[0])
+		return;
+	fprintf(stderr, "friday: caps: running as uid %d%s%s: the BPF and perf trials need root.\n"
+		"  Run: sudo friday caps   (or grant CAP_BPF and CAP_PERFMON, and CAP_SYS_ADMIN\n"
+		"  for tracefs and BPF stats). Rows marked \"no\" for privilege may work as root.\n",
+		(int)geteuid(), missing[0] ? ", lacking " : "", missing);
+}
+
 int cmd_caps(int argc, char **argv)
 {
-	struct report *r = report_new();
+	struct report *r;
 	const char *name;
 	json_t *c;
-	bool as_json = argc > 1 && !strcmp(argv[1], "--json");
+	bool as_json = false;
+	double t0;
+	int nr_ok;
 
-	if (argc > 2 || (argc == 2 && !as_json))
-		return report_free(r), usage_error("caps", "unexpected argument '%s'", argv[1]);
-	caps_probe_all(r);
+	for (int a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "--json"))
+			as_json = true;
+		else if (!strcmp(argv[a], "-v"))
+			verbose_level++;
+		else
+			return usage_error("caps", "unexpected argument '%s'", argv[a]);
+	}
+	r = report_new();
+	if (!r)
+		return EXIT_FAILURE_;
+	t0 = now_mono_s();
+	nr_ok = caps_probe_all(r, 0, NULL);
 	if (as_json) {
 		char *text = json_dumps(report_get(r, "capabilities"), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
 		printf("%s\n", text ? text : "{}");
 		free(text);
 	} else {
+		printf("friday caps: %d of %zu work on this host (tried in %.0f ms)\n", nr_ok,
+		       json_object_size(report_get(r, "capabilities")), (now_mono_s() - t0) * 1e3);
 		json_object_foreach(report_get(r, "capabilities"), name, c)
-			printf("%-16s %-3s %s\n", name, json_is_true(json_object_get(c, "ok")) ? "yes" : "no",
+			printf("%-19s %-3s %s\n", name, json_is_true(json_object_get(c, "ok")) ? "yes" : "no",
 			       jstr(c, "reason"));
 	}
+	caps_privilege_note();
 	report_free(r);
 	return 0;
 }

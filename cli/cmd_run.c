@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpf/caps.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "cli/week.h"
@@ -22,8 +23,7 @@
 
 static void on_stop_signal(int sig)
 {
-	(void)sig;
-	friday_stop_requested = 1;
+	friday_stop_requested = sig;
 }
 
 /* Without SA_RESTART, so a read waiting for the person returns on Ctrl-C;
@@ -321,6 +321,43 @@ static int check_output_dir(const char *archive)
 	return 0;
 }
 
+/* Without privilege friday still runs what needs none; it says so first,
+ * with the exact capabilities missing, so nobody mistakes the result for a
+ * full week. */
+static void say_what_privilege_is_missing(void)
+{
+	const char *missing = caps_missing_privileges();
+
+	if (caps_bpf_privileged())
+		return;
+	fprintf(stderr, "friday: running as uid %d without %s: the kernel refuses BPF programs\n"
+		"  and perf events to this process, so the BPF steps (Tuesday's health probes,\n"
+		"  profiles, drill-downs) are marked unavailable. Monday's checks, which need no\n"
+		"  privilege, still run and the archive is still written. For the whole week:\n"
+		"  sudo friday run\n", (int)geteuid(), missing[0] ? missing : "CAP_BPF, CAP_PERFMON");
+}
+
+/* ./friday-HOST-TIME.tar.gz, or the same name in $TMPDIR (else /tmp) when
+ * the current directory is not writable, as often for a non-root user. */
+static void default_archive_path(char *buf, size_t len)
+{
+	const char *tmp = getenv("TMPDIR");
+	char name[256];
+	int err;
+
+	archive_default_name(name, sizeof(name));
+	if (access(".", W_OK) == 0) {
+		snprintf(buf, len, "%s", name);
+		return;
+	}
+	err = errno;
+	if (!tmp || access(tmp, W_OK) != 0)
+		tmp = "/tmp";
+	snprintf(buf, len, "%s/%s", tmp, name + strlen("./"));
+	fprintf(stderr, "friday: cannot write in the current directory (%s); the archive goes "
+		"to %s\n", strerror(err), buf);
+}
+
 int week_begin(struct week *w, struct run_opts *opts, const char *cmd)
 {
 	char err[1024];
@@ -337,16 +374,14 @@ int week_begin(struct week *w, struct run_opts *opts, const char *cmd)
 	if (opts->output)
 		snprintf(w->archive, sizeof(w->archive), "%s", opts->output);
 	else
-		archive_default_name(w->archive, sizeof(w->archive));
+		default_archive_path(w->archive, sizeof(w->archive));
 	w->report = check_output_dir(w->archive) ? NULL : report_new();
 	if (!w->report) {
 		json_decref(w->pb);
 		return EXIT_FAILURE_;
 	}
 	install_stop_handlers();
-	if (geteuid() != 0)
-		fprintf(stderr, "friday: not root: BPF probes need root (or CAP_BPF, CAP_PERFMON, "
-			"CAP_SYS_ADMIN); running the checks that need no privilege\n");
+	say_what_privilege_is_missing();
 	fill_run_section(w);
 	w->t0_s = now_mono_s();
 	return 0;
@@ -358,8 +393,8 @@ int week_finish(struct week *w, const char *partial_reason)
 	int ret;
 
 	json_object_set_new(report_get(r, "run"), "duration_s", json_real(now_mono_s() - w->t0_s));
+	json_object_set_new(report_get(r, "run"), "partial", json_boolean(partial_reason));
 	if (partial_reason) {
-		json_object_set_new(report_get(r, "run"), "partial", json_true());
 		json_object_set_new(report_get(r, "run"), "partial_reason", json_string(partial_reason));
 	}
 	fill_tool_overhead(r, now_mono_s() - w->t0_s);
@@ -382,8 +417,7 @@ int run_week(struct run_opts *opts, const char *cmd)
 	progress_init(&prog);
 	playbook_run(w.pb, opts, w.report, &prog.hooks);
 	progress_done(&prog);
-	return week_finish(&w, friday_stop_requested ?
-			   "stopped by a signal before the week was done" : NULL);
+	return week_finish(&w, friday_stop_requested ? friday_stop_reason() : NULL);
 }
 
 int cmd_run(int argc, char **argv)

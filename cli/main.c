@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bpf/caps.h"
 #include "cli/commands.h"
 #include "lib/util.h"
 
@@ -56,11 +57,17 @@ const struct command commands[] = {
 	{ "check", "[-v]", "Monday's static checks only: no BPF, seconds", cmd_check,
 	  "Runs the static configuration checks and the past-error scan and prints\n"
 	  "their findings. Needs no privilege; writes no archive.\n" },
-	{ "caps", "[--json]", "what this host supports, tried for real, and why not", cmd_caps,
-	  "Tries each capability (BTF, tracefs, tracepoints, tp_btf, raw_tp, fentry,\n"
-	  "kprobes, uprobes, perf events, ring buffer, cgroups, PSI, lockdown, root)\n"
-	  "and prints whether it works and why not.\n"
-	  "      --json              print the same as JSON\n" },
+	{ "caps", "[--json] [-v]", "what this host supports, tried for real, and why not", cmd_caps,
+	  "Tries each capability for real, in well under a second: loads, attaches and\n"
+	  "fires a tiny BPF program for tracepoints, tp_btf, raw_tp, fentry, kprobes,\n"
+	  "uprobes, perf sampling, ring buffer, BPF stats, task storage, stack traces and\n"
+	  "lock:contention_begin; opens a hardware counter; reads privileges, BTF,\n"
+	  "tracefs, perf_event_paranoid, kptr_restrict, cgroups, PSI and lockdown.\n"
+	  "Prints whether each works, why not, and what friday does instead. The same\n"
+	  "table is report.json's \"capabilities\". Run it as root: as another user it\n"
+	  "says what is missing.\n"
+	  "      --json              print the same as JSON\n"
+	  "  -v, --verbose           show libbpf's messages (twice: its debug log)\n" },
 	{ "list", "[-v] [playbooks|checks|collectors|findings]", "list what friday has", cmd_list,
 	  "Without an argument lists all four.\n"
 	  "  -v, --verbose           with the playbooks, their stages and steps (the\n"
@@ -115,6 +122,7 @@ static void main_help(FILE *out)
 
 int main(int argc, char **argv)
 {
+	libbpf_log_setup();
 	if (argc < 2)
 		return main_help(stderr), EXIT_USAGE;
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {

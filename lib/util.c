@@ -16,6 +16,19 @@ volatile sig_atomic_t friday_stop_requested;
 
 void (*log_hook)(bool before);
 
+const char *friday_stop_reason(void)
+{
+	switch (friday_stop_requested) {
+	case 0: return "";
+	case SIGINT: return "stopped by SIGINT (Ctrl-C)";
+	case SIGTERM: return "stopped by SIGTERM";
+	case SIGQUIT: return "stopped by SIGQUIT (Ctrl-\\)";
+	case SIGHUP: return "stopped by SIGHUP (the terminal closed)";
+	case SIGALRM: return "the run passed its -d budget and grace, so friday stopped it";
+	default: return "stopped by a signal";
+	}
+}
+
 static void vlog(const char *tag, const char *fmt, va_list ap)
 {
 	if (log_hook)

@@ -12,8 +12,12 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 extern int verbose_level;
-/* Set by SIGINT/SIGTERM; long loops poll it and wind down. */
+/* Set by SIGINT/SIGTERM (to the signal number), or to SIGALRM by the
+ * playbook engine's watchdog when a run passes -d and its grace; long
+ * loops poll it and wind down. */
 extern volatile sig_atomic_t friday_stop_requested;
+/* Why the run was asked to stop, in words; "" when it was not. */
+const char *friday_stop_reason(void);
 
 /* Called before (true) and after (false) each log line, so a progress
  * line drawn in place can step aside; NULL when nothing is drawn. */

@@ -128,13 +128,20 @@ enum step_status step_collect(struct step_ctx *ctx)
 	size_t n = 0, i;
 	int started, stats_fd;
 
+	char unknown[128] = "";
+	size_t off = 0;
+
 	memset(cs, 0, sizeof(cs));
 	json_array_foreach(names, i, name) {
-		const struct collector_ops *ops = collector_find(json_string_value(name));
+		const char *cname = json_string_value(name) ? json_string_value(name) : "?";
+		const struct collector_ops *ops = collector_find(cname);
 
+		if (!ops && off < sizeof(unknown))
+			off += snprintf(unknown + off, sizeof(unknown) - off, "%s%s", off ? ", " : "",
+					cname);
 		if (!ops || n == MAX_COLLECTORS) {
-			record(ctx->report, json_string_value(name) ? json_string_value(name) : "?",
-			       "failed", ops ? "too many collectors in one step" : "no such collector", 0, 0);
+			record(ctx->report, cname, "failed", ops ? "too many collectors in one step" :
+			       "no such collector in this friday (see: friday list collectors)", 0, 0);
 			continue;
 		}
 		cs[n].ops = ops;
@@ -144,6 +151,11 @@ enum step_status step_collect(struct step_ctx *ctx)
 	}
 	stats_fd = stats_on(ctx->report);
 	started = start_all(cs, n, ctx);
+	if (started == 0 && unknown[0]) {
+		snprintf(ctx->reason, sizeof(ctx->reason), "no such collector: %s (see: friday list "
+			 "collectors)", unknown);
+		return STEP_FAILED;
+	}
 	if (started == 0) {
 		if (stats_fd >= 0)
 			close(stats_fd);

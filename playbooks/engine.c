@@ -3,14 +3,35 @@
  * steps still to come, so time a quick or skipped step does not use goes to
  * the steps after it. A step's "when" is judged against the report as it is
  * when the step would run, so Thursday follows Tuesday's verdicts; the step
- * record says why it ran, or why it was skipped. */
+ * record says why it ran, or why it was skipped.
+ *
+ * Budgets: a step with a weight gets its share of what is left of -d; a
+ * step of weight 0 (checks, judging) gets QUICK_STEP_BUDGET_S and may run
+ * into the RUN_GRACE_S after -d, so the run can still be judged; "budget_s"
+ * in the playbook sets a step's budget outright. A step that returns past
+ * its deadline is recorded as timed out, and the run goes on. Steps honour
+ * their deadline themselves; in `friday run` a watchdog (SIGALRM, which also
+ * interrupts a blocked system call) asks everything to wind down once -d
+ * plus the grace has passed, so a run ends within -d plus a few seconds. */
 #include "playbooks/playbook.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "bpf/caps.h"
 #include "lib/util.h"
+
+/* A weight-0 step (inventory, checks, judging) must be quick: this long at most. */
+#define QUICK_STEP_BUDGET_S 5.0
+/* How far past -d quick steps may run, so a run that used its whole budget
+ * collecting can still be judged. The watchdog fires at -d plus this. */
+#define RUN_GRACE_S 2.0
+/* A step that returns this much past its deadline is recorded as timed out. */
+#define OVERRUN_SLACK_S 2.0
 
 const char *const week_stages[] = { "monday", "tuesday", "wednesday", "thursday", "friday" };
 const size_t week_nr_stages = ARRAY_SIZE(week_stages);
@@ -226,38 +247,76 @@ static void hook_end(struct playbook_exec *x, const char *stage, const char *id,
 		x->hooks->step_end(x->hooks->arg, stage, id, st, elapsed_s, reason);
 }
 
+/* The step's budget and deadline, from its "budget_s", its weight's
+ * share of what is left of -d, or the quick-step budget. Returns false when
+ * no time is left for it. */
+static bool step_budget(struct playbook_exec *x, json_t *step, size_t stage_idx,
+			size_t step_idx, double *budget_s, uint64_t *deadline_ns)
+{
+	json_t *fixed = json_object_get(step, "budget_s");
+	uint64_t now = now_mono_ns(), limit = x->deadline_ns;
+	double left_s = now < x->deadline_ns ? (x->deadline_ns - now) / 1e9 : 0;
+	double weight = step_weight(step), wsum;
+	bool quick = fixed || weight == 0;
+
+	if (quick) {
+		/* quick steps may use the grace after -d, to close the run */
+		limit += (uint64_t)(RUN_GRACE_S * 1e9);
+		*budget_s = fixed ? json_number_value(fixed) : QUICK_STEP_BUDGET_S;
+	} else {
+		wsum = weights_left(x, stage_idx, step_idx);
+		*budget_s = wsum > 0 ? left_s * weight / wsum : 0;
+	}
+	*deadline_ns = now;
+	if (now >= limit)
+		return false;
+	if (*budget_s > (limit - now) / 1e9)
+		*budget_s = (limit - now) / 1e9;
+	*deadline_ns = now + (uint64_t)(*budget_s * 1e9);
+	return quick || *budget_s > 0;
+}
+
+/* Records a step that did not run, and why. */
+static bool not_run(struct playbook_exec *x, const char *stage, const char *id,
+		    enum step_status st, const char *why)
+{
+	report_step_end(x->report, st, 0, "%s", why);
+	hook_end(x, stage, id, st, 0, why);
+	return false;
+}
+
 /* Runs one step, or records why it did not run. Returns true when it ran. */
-static bool run_step(struct playbook_exec *x, json_t *step, const char *stage, double budget_s,
-		     json_t *force)
+static bool run_step(struct playbook_exec *x, json_t *step, const char *stage, bool has_time,
+		     double budget_s, uint64_t deadline_ns, json_t *force)
 {
 	const char *id = json_string_value(json_object_get(step, "id"));
 	const char *run = json_string_value(json_object_get(step, "run"));
 	const struct step_kind *kind = step_kind_find(run);
 	const char *title = json_string_value(json_object_get(step, "title"));
 	struct step_ctx ctx = { .report = x->report, .opts = x->opts, .args = step,
-				.budget_s = budget_s };
+				.budget_s = budget_s, .deadline_ns = deadline_ns };
 	uint64_t start = now_mono_ns();
-	char why[600];
+	char why[600], blocked[256];
 	json_t *rec;
 	enum step_status st;
 	bool holds;
 	double elapsed;
 
-	ctx.deadline_ns = start + (uint64_t)(budget_s * 1e9);
-	if (ctx.deadline_ns > x->deadline_ns)
-		ctx.deadline_ns = x->deadline_ns;
 	holds = playbook_when_holds(json_object_get(step, "when"), x->report, why, sizeof(why));
 	rec = report_step_begin(x->report, stage, id, title ? title : kind->summary);
 	json_object_set_new(rec, "run", json_string(run));
 	if (friday_stop_requested) {
-		report_step_end(x->report, STEP_SKIPPED, 0, "stopped before it ran (signal or deadline)");
-		hook_end(x, stage, id, STEP_SKIPPED, 0, "stopped");
-		return false;
+		snprintf(blocked, sizeof(blocked), "not run: %s", friday_stop_reason());
+		return not_run(x, stage, id, STEP_SKIPPED, blocked);
 	}
-	if (!holds && !forced(force, id)) {
-		report_step_end(x->report, STEP_SKIPPED, 0, "%s", why);
-		hook_end(x, stage, id, STEP_SKIPPED, 0, why);
-		return false;
+	if (!holds && !forced(force, id))
+		return not_run(x, stage, id, STEP_SKIPPED, why);
+	if (!has_time)
+		return not_run(x, stage, id, STEP_SKIPPED, "not run: no time was left of the -d budget");
+	if ((kind->needs & STEP_NEEDS_BPF) && !caps_bpf_privileged()) {
+		snprintf(blocked, sizeof(blocked), "needs BPF, which the kernel refuses to uid %d "
+			 "without %s: run friday as root", (int)geteuid(), caps_missing_privileges());
+		return not_run(x, stage, id, STEP_UNAVAILABLE, blocked);
 	}
 	if (!holds)
 		snprintf(why + strlen(why), sizeof(why) - strlen(why), "; run anyway: chosen by the "
@@ -270,10 +329,10 @@ static bool run_step(struct playbook_exec *x, json_t *step, const char *stage, d
 	st = kind->run(&ctx);
 	elapsed = (now_mono_ns() - start) / 1e9;
 	/* A step that ran past its deadline is recorded as such, whatever it said. */
-	if (st == STEP_OK && now_mono_ns() > ctx.deadline_ns + 2000000000ull) {
+	if (st == STEP_OK && now_mono_ns() > ctx.deadline_ns + (uint64_t)(OVERRUN_SLACK_S * 1e9)) {
 		st = STEP_TIMEOUT;
-		snprintf(ctx.reason, sizeof(ctx.reason), "ran %.1f s over a %.1f s budget",
-			 elapsed - budget_s, budget_s);
+		snprintf(ctx.reason, sizeof(ctx.reason), "ran %.1f s, %.1f s over its %.1f s budget",
+			 elapsed, elapsed - budget_s, budget_s);
 	}
 	report_step_end(x->report, st, elapsed, "%s", ctx.reason);
 	hook_end(x, stage, id, st, elapsed, ctx.reason);
@@ -313,14 +372,39 @@ int playbook_run_stage(struct playbook_exec *x, size_t stage_idx, json_t *force)
 	if (!stage)
 		return 0;
 	json_array_foreach(json_object_get(stage, "steps"), j, step) {
-		uint64_t now = now_mono_ns();
-		double left_s = now < x->deadline_ns ? (x->deadline_ns - now) / 1e9 : 0;
-		double wsum = weights_left(x, stage_idx, j);
-		double budget = wsum > 0 ? left_s * step_weight(step) / wsum : 0;
+		double budget = 0;
+		uint64_t deadline = 0;
+		bool has_time = step_budget(x, step, stage_idx, j, &budget, &deadline);
 
-		nr_ran += run_step(x, step, sid, budget, force);
+		nr_ran += run_step(x, step, sid, has_time, budget, deadline, force);
 	}
 	return nr_ran;
+}
+
+static void on_run_deadline(int sig)
+{
+	if (!friday_stop_requested)
+		friday_stop_requested = sig;
+}
+
+/* Arms a one-shot SIGALRM at the monotonic time at_ns; returns 0 or -errno. */
+static int watchdog_arm(timer_t *timer, uint64_t at_ns)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGALRM };
+	struct itimerspec its = { .it_value = { (time_t)(at_ns / 1000000000ull),
+						(long)(at_ns % 1000000000ull) } };
+	/* no SA_RESTART: a step blocked in a system call gets EINTR */
+	struct sigaction sa = { .sa_handler = on_run_deadline };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	if (timer_create(CLOCK_MONOTONIC, &sev, timer))
+		return -errno;
+	if (timer_settime(*timer, TIMER_ABSTIME, &its, NULL)) {
+		timer_delete(*timer);
+		return -errno;
+	}
+	return 0;
 }
 
 int playbook_run(json_t *pb, const struct run_opts *opts, struct report *r,
@@ -328,11 +412,16 @@ int playbook_run(json_t *pb, const struct run_opts *opts, struct report *r,
 {
 	struct playbook_exec x;
 	json_t *stage;
+	timer_t watchdog;
+	bool armed;
 	size_t i;
 
 	playbook_exec_init(&x, pb, opts, r, hooks);
+	armed = !watchdog_arm(&watchdog, x.deadline_ns + (uint64_t)(RUN_GRACE_S * 1e9));
 	json_array_foreach(json_object_get(pb, "stages"), i, stage)
 		if (playbook_stage_selected(opts->stages, stage_id(stage)))
 			playbook_run_stage(&x, i, NULL);
+	if (armed)
+		timer_delete(watchdog);
 	return 0;
 }

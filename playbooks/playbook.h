@@ -32,10 +32,18 @@ struct step_ctx {
 	char reason[256];         /* why, when the step is not ok */
 };
 
+/* What a step kind needs from the host; the engine marks a step
+ * "unavailable", with the reason, when this process cannot have it. */
+enum step_needs {
+	STEP_NEEDS_NOTHING = 0,
+	STEP_NEEDS_BPF = 1,      /* loads BPF: root, or CAP_BPF with CAP_PERFMON */
+};
+
 struct step_kind {
 	const char *name;
 	const char *summary;
 	enum step_status (*run)(struct step_ctx *ctx);
+	enum step_needs needs;
 };
 
 /* What a person (or a script) sees while a playbook runs: cli/progress.c

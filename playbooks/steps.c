@@ -4,26 +4,43 @@
 
 #include "bpf/caps.h"
 #include "checks/monday.h"
+#include "lib/util.h"
 #include "playbooks/playbook.h"
 
 enum step_status step_collect(struct step_ctx *ctx);
 enum step_status step_judge(struct step_ctx *ctx);
 
+/* Probes every capability within the step's budget; rows it could not
+ * reach are recorded as not tried, and the step as timed out. */
 static enum step_status step_capabilities(struct step_ctx *ctx)
 {
-	int nr_ok = caps_probe_all(ctx->report);
+	size_t nr_tried, nr_caps = 0;
+	double t0 = now_mono_s();
+	int nr_ok = caps_probe_all(ctx->report, ctx->deadline_ns, &nr_tried);
 
-	snprintf(ctx->reason, sizeof(ctx->reason), "%d capabilities work", nr_ok);
+	while (capability_table[nr_caps].name)
+		nr_caps++;
+	json_object_set_new(report_get(ctx->report, "overhead"), "capabilities_probe_s",
+			    json_real(now_mono_s() - t0));
+	if (nr_tried < nr_caps) {
+		snprintf(ctx->reason, sizeof(ctx->reason), "its %.3f s budget ran out after %zu of "
+			 "%zu trials (%d work); the rest are recorded as not tried", ctx->budget_s,
+			 nr_tried, nr_caps, nr_ok);
+		return STEP_TIMEOUT;
+	}
+	snprintf(ctx->reason, sizeof(ctx->reason), "%d of %zu capabilities work", nr_ok, nr_caps);
 	return STEP_OK;
 }
 
 const struct step_kind step_kinds[] = {
-	{ "inventory", "What this host is (ST-00)", step_inventory },
-	{ "capabilities", "What this host supports, by trial", step_capabilities },
-	{ "static_checks", "Static configuration checks (ST-xx)", step_static_checks },
+	{ "inventory", "What this host is (ST-00)", step_inventory, STEP_NEEDS_NOTHING },
+	/* tries BPF itself, and says per capability why it is refused */
+	{ "capabilities", "What this host supports, by trial", step_capabilities, STEP_NEEDS_NOTHING },
+	{ "static_checks", "Static configuration checks (ST-xx)", step_static_checks,
+	  STEP_NEEDS_NOTHING },
 	{ "load_snapshot", "Load snapshot: USE figures from /proc over 1 s intervals (T60-xx)",
-	  step_load_snapshot },
-	{ "collect", "Run BPF collectors together in one window", step_collect },
-	{ "judge", "Turn measurements into findings and verdicts", step_judge },
-	{ NULL, NULL, NULL },
+	  step_load_snapshot, STEP_NEEDS_NOTHING },
+	{ "collect", "Run BPF collectors together in one window", step_collect, STEP_NEEDS_BPF },
+	{ "judge", "Turn measurements into findings and verdicts", step_judge, STEP_NEEDS_NOTHING },
+	{ NULL, NULL, NULL, STEP_NEEDS_NOTHING },
 };

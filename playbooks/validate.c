@@ -230,13 +230,15 @@ static int validate_number(struct vctx *v, json_t *step, const char *key, const 
  * minimums must fit in the longest run. */
 static int validate_budget(struct vctx *v, json_t *step, const char *ptr, const char *id)
 {
-	double weight = 1.0, min_s = 0;
+	double weight = 1.0, min_s = 0, budget_s = 0;
 	char p[1100];
 	int ret;
 
 	ret = validate_number(v, step, "weight", ptr, MAX_WEIGHT, &weight);
 	if (!ret)
 		ret = validate_number(v, step, "min_s", ptr, MAX_DURATION_S, &min_s);
+	if (!ret)
+		ret = validate_number(v, step, "budget_s", ptr, MAX_DURATION_S, &budget_s);
 	if (ret)
 		return ret;
 	subptr(p, sizeof(p), "%s/min_s", ptr);
