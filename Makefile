@@ -154,6 +154,7 @@ install: all
 	install -D -m 0755 $(BUILD)/friday $(DESTDIR)$(PREFIX)/bin/friday
 	install -D -m 0644 docs/findings.md $(DESTDIR)$(PREFIX)/share/doc/friday/findings.md
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/friday/README.md
+	install -D -m 0644 docs/report-schema.md $(DESTDIR)$(PREFIX)/share/doc/friday/report-schema.md
 
 clean:
 	rm -rf $(BUILD)
