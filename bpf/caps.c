@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -326,41 +328,85 @@ const struct capability capability_table[] = {
 	{ NULL },
 };
 
-static bool probe_one(const struct capability *c, char *why, size_t len)
+/* One row's trial and its outcome. BPF trials run each in a thread of its
+ * own: most of a trial is waiting for the kernel (RCU grace periods when a
+ * tracepoint or uprobe is attached or detached), so running them side by
+ * side takes the time of the slowest one rather than of all of them. */
+struct probe_job {
+	const struct capability *c;
+	pthread_t thread;
+	bool threaded, tried, ok;
+	double elapsed_ms;
+	char why[768];
+};
+
+static void probe_one(struct probe_job *j)
 {
 	char got[384];
 	double t0 = now_mono_s();
-	bool ok = c->probe ? c->probe(got, sizeof(got)) : bpf_trial_run(c->trial, got, sizeof(got));
 
-	log_info("caps: %s tried in %.1f ms", c->name, (now_mono_s() - t0) * 1e3);
-
-	if (ok)
-		snprintf(why, len, "%s", got);
+	j->ok = j->c->probe ? j->c->probe(got, sizeof(got)) :
+			      bpf_trial_run(j->c->trial, got, sizeof(got));
+	j->elapsed_ms = (now_mono_s() - t0) * 1e3;
+	if (j->ok)
+		snprintf(j->why, sizeof(j->why), "%s", got);
 	else
-		snprintf(why, len, "%s; %s", got, c->instead);
-	return ok;
+		snprintf(j->why, sizeof(j->why), "%s; %s", got, j->c->instead);
+	j->tried = true;
+}
+
+static void *probe_thread(void *arg)
+{
+	probe_one(arg);
+	return NULL;
+}
+
+/* Starts the row: a BPF trial in a thread (signals stay with the main
+ * thread), anything else here and now, in table order, so tracefs is
+ * mounted before the tracepoint trial needs it. */
+static void probe_start(struct probe_job *j)
+{
+	sigset_t all, old;
+
+	if (j->c->trial) {
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		j->threaded = pthread_create(&j->thread, NULL, probe_thread, j) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (j->threaded)
+			return;
+	}
+	probe_one(j);
 }
 
 int caps_probe_all(struct report *r, uint64_t deadline_ns, size_t *nr_tried)
 {
+	struct probe_job jobs[64];
+	size_t i, n = 0, started;
 	int nr_ok = 0;
-	size_t i;
 
-	for (i = 0; capability_table[i].name; i++) {
-		char why[768];
-		bool ok;
-
+	memset(jobs, 0, sizeof(jobs));
+	for (n = 0; capability_table[n].name && n < ARRAY_SIZE(jobs); n++)
+		jobs[n].c = &capability_table[n];
+	for (started = 0; started < n; started++) {
 		if (deadline_ns && now_mono_ns() > deadline_ns)
 			break;
-		ok = probe_one(&capability_table[i], why, sizeof(why));
-		report_set_capability(r, capability_table[i].name, ok, why);
-		nr_ok += ok;
+		probe_start(&jobs[started]);
+	}
+	for (i = 0; i < n; i++) {
+		if (jobs[i].threaded)
+			pthread_join(jobs[i].thread, NULL);
+		if (!jobs[i].tried) {
+			report_set_capability(r, jobs[i].c->name, false,
+					      "not tried: the step's time budget ran out first");
+			continue;
+		}
+		log_info("caps: %s tried in %.1f ms", jobs[i].c->name, jobs[i].elapsed_ms);
+		report_set_capability(r, jobs[i].c->name, jobs[i].ok, jobs[i].why);
+		nr_ok += jobs[i].ok;
 	}
 	if (nr_tried)
-		*nr_tried = i;
-	for (; capability_table[i].name; i++)
-		report_set_capability(r, capability_table[i].name, false,
-				      "not tried: the step's time budget ran out first");
+		*nr_tried = started;
 	return nr_ok;
 }
 

@@ -15,7 +15,9 @@ const struct command commands[] = {
 		 "           [--no-redact] [--max-archive-mb MB] [-v]",
 	  "walk the Fast-by-Friday week on this host and write the archive", cmd_run,
 	  "  -d, --duration SECONDS  the whole collection budget (default 60); the run\n"
-	  "                          ends within it plus a few seconds\n"
+	  "                          ends within it plus a few seconds; each step has\n"
+	  "                          a budget, and one that fails or overruns is\n"
+	  "                          recorded and the run goes on\n"
 	  "  -p, --pid PID           focus on one process (default: the whole host)\n"
 	  "      --cgroup PATH       focus on one cgroup (v1 or v2 path)\n"
 	  "      --playbook NAME|FILE  playbook to run (default fast-by-friday)\n"
@@ -36,6 +38,10 @@ const struct command commands[] = {
 	  "left; otherwise one plain line per step. NO_COLOR turns colour off.\n"
 	  "A playbook FILE is checked before anything runs: an error names its\n"
 	  "FILE:LINE:COL (see docs/playbooks.md; friday list -v playbooks).\n"
+	  "Without root (or CAP_BPF and CAP_PERFMON) it says what is missing, runs\n"
+	  "the steps that need no privilege, marks BPF steps unavailable, and writes\n"
+	  "the archive to $TMPDIR (else /tmp) when the current directory is not\n"
+	  "writable.\n"
 	  "Exit status: 0 when the archive was written (whatever it found), 1 on\n"
 	  "failure, 2 on bad usage. Ctrl-C or SIGTERM still writes a partial archive.\n" },
 	{ "guide", "[-d SECONDS] [-p PID] [--cgroup PATH] [--playbook NAME|FILE] [--stages LIST]\n"
