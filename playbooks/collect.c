@@ -125,11 +125,9 @@ enum step_status step_collect(struct step_ctx *ctx)
 {
 	json_t *names = json_object_get(ctx->args, "collectors"), *name;
 	struct collector cs[MAX_COLLECTORS];
-	size_t n = 0, i;
+	char unknown[128] = "";   /* names of the collectors that do not exist */
+	size_t n = 0, i, off = 0;
 	int started, stats_fd;
-
-	char unknown[128] = "";
-	size_t off = 0;
 
 	memset(cs, 0, sizeof(cs));
 	json_array_foreach(names, i, name) {
