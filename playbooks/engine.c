@@ -32,6 +32,11 @@
 #define RUN_GRACE_S 2.0
 /* A step that returns this much past its deadline is recorded as timed out. */
 #define OVERRUN_SLACK_S 2.0
+/* Collection windows end this share of -d (at most CLOSE_RESERVE_MAX_S)
+ * before -d, so the last window's harvest (symbolizing stacks), judging and
+ * the archive still fit in -d plus the grace on a busy host. */
+#define CLOSE_RESERVE_FRAC 0.2
+#define CLOSE_RESERVE_MAX_S 1.5
 
 const char *const week_stages[] = { "monday", "tuesday", "wednesday", "thursday", "friday" };
 const size_t week_nr_stages = ARRAY_SIZE(week_stages);
@@ -247,25 +252,43 @@ static void hook_end(struct playbook_exec *x, const char *stage, const char *id,
 		x->hooks->step_end(x->hooks->arg, stage, id, st, elapsed_s, reason);
 }
 
+/* When the weighted steps' windows must end: -d less the closing reserve. */
+static uint64_t windows_end_ns(struct playbook_exec *x)
+{
+	double reserve_s = x->opts->duration_s * CLOSE_RESERVE_FRAC;
+
+	if (reserve_s > CLOSE_RESERVE_MAX_S)
+		reserve_s = CLOSE_RESERVE_MAX_S;
+	return x->deadline_ns - (uint64_t)(reserve_s * 1e9);
+}
+
+/* Seconds from now until the monotonic time end_ns, 0 once it passed. */
+static double seconds_until(uint64_t end_ns)
+{
+	uint64_t now = now_mono_ns();
+
+	return now < end_ns ? (end_ns - now) / 1e9 : 0;
+}
+
 /* The step's budget and deadline, from its "budget_s", its weight's
- * share of what is left of -d, or the quick-step budget. Returns false when
- * no time is left for it. */
+ * share of the time left for windows, or the quick-step budget. Returns
+ * false when no time is left for it. */
 static bool step_budget(struct playbook_exec *x, json_t *step, size_t stage_idx,
 			size_t step_idx, double *budget_s, uint64_t *deadline_ns)
 {
 	json_t *fixed = json_object_get(step, "budget_s");
-	uint64_t now = now_mono_ns(), limit = x->deadline_ns;
-	double left_s = now < x->deadline_ns ? (x->deadline_ns - now) / 1e9 : 0;
+	uint64_t now = now_mono_ns(), limit;
 	double weight = step_weight(step), wsum;
 	bool quick = fixed || weight == 0;
 
 	if (quick) {
 		/* quick steps may use the grace after -d, to close the run */
-		limit += (uint64_t)(RUN_GRACE_S * 1e9);
+		limit = x->deadline_ns + (uint64_t)(RUN_GRACE_S * 1e9);
 		*budget_s = fixed ? json_number_value(fixed) : QUICK_STEP_BUDGET_S;
 	} else {
+		limit = windows_end_ns(x);
 		wsum = weights_left(x, stage_idx, step_idx);
-		*budget_s = wsum > 0 ? left_s * weight / wsum : 0;
+		*budget_s = wsum > 0 ? seconds_until(limit) * weight / wsum : 0;
 	}
 	*deadline_ns = now;
 	if (now >= limit)
@@ -342,8 +365,7 @@ static bool run_step(struct playbook_exec *x, json_t *step, const char *stage, b
 double playbook_stage_budget_s(struct playbook_exec *x, size_t stage_idx)
 {
 	json_t *stage = json_array_get(json_object_get(x->pb, "stages"), stage_idx), *step;
-	uint64_t now = now_mono_ns();
-	double left_s = now < x->deadline_ns ? (x->deadline_ns - now) / 1e9 : 0;
+	double left_s = seconds_until(windows_end_ns(x));
 	double wsum = weights_left(x, stage_idx, 0), mine = 0;
 	size_t j;
 
