@@ -37,7 +37,12 @@ size_t static_check_count(void);
 /* Prefixes path with the context's root: "/proc/meminfo" -> "ROOT/proc/meminfo". */
 const char *check_path(const struct check_ctx *ctx, const char *path, char *buf, size_t len);
 
-/* Runs every check of the table, recording each in report "checks". */
+enum check_group { CHECKS_ALL, CHECKS_STATIC, CHECKS_PAST_ERRORS };
+
+/* Runs the checks of a group (past errors are the ERR-... rows), recording
+ * each in report "checks"; returns how many ran. */
+int run_checks(struct check_ctx *ctx, enum check_group group);
+/* Runs every check of the table (friday check). */
 int run_static_checks(struct check_ctx *ctx);
 
 #endif

@@ -6,18 +6,6 @@
 
 #include "checks/tuesday.h"
 
-const struct finding_def static_check_findings[] = {
-	{ "memory.thp_always", "memory", "Transparent huge pages set to [always]",
-	  "ST-MEM-01 [S11, S12, S21]",
-	  "Try madvise; look for compact_zone in the CPU flame graph" },
-	{ "memory.swappiness_high", "memory", "Swappiness high with swap active",
-	  "ST-MEM-02 [S11, S12, S15 vm.rst]",
-	  "Consider vm.swappiness=10 (TuneD) or 0 (Netflix) on latency servers" },
-	{ "network.ip_forwarding", "network", "IP forwarding enabled",
-	  "ST-NET-08 [S8 2.5.17]", "Confirm the host is meant to route packets" },
-	{ NULL },
-};
-
 const struct finding_def *const finding_tables[] = {
 	static_check_findings,
 	memory_health_findings,
@@ -27,6 +15,7 @@ const struct finding_def *const finding_tables[] = {
 	processes_rule_findings,
 	syscalls_rule_findings,
 	locks_rule_findings,
+	past_error_findings,
 	NULL,
 };
 

@@ -19,10 +19,11 @@ struct finding_def {
 extern const struct finding_def *const finding_tables[];
 
 /* Tables, one per module (each ends with a { NULL } row). */
-extern const struct finding_def static_check_findings[];
 extern const struct finding_def memory_health_findings[];
 extern const struct finding_def disk_health_findings[];
 extern const struct finding_def load_findings[];        /* checks/load_findings.c */
+extern const struct finding_def static_check_findings[];  /* checks/static_findings.c */
+extern const struct finding_def past_error_findings[];    /* checks/static_findings.c */
 
 const struct finding_def *finding_def_find(const char *id);
 size_t finding_def_count(void);

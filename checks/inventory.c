@@ -62,7 +62,28 @@ enum step_status step_static_checks(struct step_ctx *ctx)
 {
 	struct check_ctx cc = { .report = ctx->report, .opts = ctx->opts, .root = "" };
 
-	run_static_checks(&cc);
-	snprintf(ctx->reason, sizeof(ctx->reason), "%zu checks", static_check_count());
+	int nr = run_checks(&cc, CHECKS_STATIC);
+
+	snprintf(ctx->reason, sizeof(ctx->reason), "%d checks", nr);
+	return STEP_OK;
+}
+
+/* ERR-01..13: the kernel log and error counters. The step is ok when the
+ * log was read; unavailable (with the reason) when it could not be. */
+enum step_status step_past_errors(struct step_ctx *ctx)
+{
+	struct check_ctx cc = { .report = ctx->report, .opts = ctx->opts, .root = "" };
+	json_t *log = report_get(ctx->report, "checks"), *row;
+	size_t before = json_array_size(log);
+
+	run_checks(&cc, CHECKS_PAST_ERRORS);
+	for (size_t i = before; (row = json_array_get(log, i)); i++) {
+		if (strcmp(json_string_value(json_object_get(row, "id")), "ERR-01..13"))
+			continue;
+		snprintf(ctx->reason, sizeof(ctx->reason), "%s",
+			 json_string_value(json_object_get(row, "reason")));
+		if (strcmp(json_string_value(json_object_get(row, "result")), "ran"))
+			return STEP_UNAVAILABLE;
+	}
 	return STEP_OK;
 }

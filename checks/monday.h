@@ -11,5 +11,6 @@ void inventory_fill(struct report *r);
 enum step_status step_inventory(struct step_ctx *ctx);
 enum step_status step_static_checks(struct step_ctx *ctx);
 enum step_status step_load_snapshot(struct step_ctx *ctx);   /* checks/load.c */
+enum step_status step_past_errors(struct step_ctx *ctx);
 
 #endif

@@ -36,10 +36,12 @@ const struct step_kind step_kinds[] = {
 	{ "inventory", "What this host is (ST-00)", step_inventory, STEP_NEEDS_NOTHING },
 	/* tries BPF itself, and says per capability why it is refused */
 	{ "capabilities", "What this host supports, by trial", step_capabilities, STEP_NEEDS_NOTHING },
-	{ "static_checks", "Static configuration checks (ST-xx)", step_static_checks,
+	{ "static_checks", "Static configuration checks (ST-xx, P-xx)", step_static_checks,
 	  STEP_NEEDS_NOTHING },
 	{ "load_snapshot", "Load snapshot: USE figures from /proc over 1 s intervals (T60-xx)",
 	  step_load_snapshot, STEP_NEEDS_NOTHING },
+	{ "past_errors", "Past errors: kernel log and error counters (ERR-xx)", step_past_errors,
+	  STEP_NEEDS_NOTHING },
 	{ "collect", "Run BPF collectors together in one window", step_collect, STEP_NEEDS_BPF },
 	{ "judge", "Turn measurements into findings and verdicts", step_judge, STEP_NEEDS_NOTHING },
 	{ NULL, NULL, NULL, STEP_NEEDS_NOTHING },
