@@ -79,7 +79,7 @@ static void cpu_one(const struct check_ctx *ctx, const struct cgroup_dir *cg, vo
 {
 	struct cg_state *st = arg;
 	int64_t quota_us, period_us, periods = 0, throttled = 0, throttled_us = 0;
-	char *stat = cg_alloc(cg, "cpu.stat");
+	char *stat = cg_alloc(cg, "cpu.stat"), quota_text[48];
 	int ratio_pct;
 
 	if (cpu_quota(cg, &quota_us, &period_us) || !stat) {
@@ -105,6 +105,10 @@ static void cpu_one(const struct check_ctx *ctx, const struct cgroup_dir *cg, vo
 	if (!cg_room(st))
 		return;
 	ratio_pct = (int)(throttled * 100 / periods);
+	if (quota_us > 0 && period_us > 0)
+		snprintf(quota_text, sizeof(quota_text), "%.2f CPUs", (double)quota_us / period_us);
+	else
+		snprintf(quota_text, sizeof(quota_text), "set on a parent cgroup");
 	report_add_finding(st->report, "cpu.cgroup_throttled", ratio_pct > 10 ? SEV_CRITICAL : SEV_WARNING,
 		json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:i, s:i}",
 			  "cgroup", cg->name, "hierarchy", cg->hier, "quota_us", (json_int_t)quota_us,
@@ -112,9 +116,8 @@ static void cpu_one(const struct check_ctx *ctx, const struct cgroup_dir *cg, vo
 			  "nr_throttled", (json_int_t)throttled, "throttled_us", (json_int_t)throttled_us,
 			  "throttled_pct", ratio_pct, "critical_pct", 10),
 		"cgroup %s (%s) was throttled in %d%% of its %lld CPU periods (%.1f s held back): "
-		"its quota of %.2f CPUs slows it while the host may look idle.",
-		cg->name, cg->hier, ratio_pct, (long long)periods, throttled_us / 1e6,
-		quota_us > 0 && period_us > 0 ? (double)quota_us / period_us : 0.0);
+		"its CPU quota (%s) slows it while the host may look idle.",
+		cg->name, cg->hier, ratio_pct, (long long)periods, throttled_us / 1e6, quota_text);
 }
 
 CHECK_FN(check_cgroup_cpu)

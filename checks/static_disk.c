@@ -130,11 +130,11 @@ CHECK_FN(check_read_ahead)
 		report_add_finding(ctx->report, "disk.read_ahead_large", SEV_INFO,
 			json_pack("{s:O, s:s}", "devices", large,
 				  "reference", "256 KB Netflix, >= 4096 KB TuneD throughput-performance"),
-			"Read-ahead is %lld KB or more on %zu device(s) (first: %s): right for "
+			"Read-ahead is %lld KB on %s (%zu device(s) at 4096 KB or more): right for "
 			"streaming, wasted I/O and page cache for random reads.",
 			(long long)json_integer_value(json_object_get(json_array_get(large, 0), "read_ahead_kb")),
-			json_array_size(large),
-			json_string_value(json_object_get(json_array_get(large, 0), "device")));
+			json_string_value(json_object_get(json_array_get(large, 0), "device")),
+			json_array_size(large));
 	json_decref(zero);
 	json_decref(large);
 	free(devs);

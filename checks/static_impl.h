@@ -35,6 +35,10 @@ void block_dev_name(const struct check_ctx *ctx, const char *majmin, char *out, 
 
 #define CK_NAME_LEN 64
 #define CK_MAX_NAMES 1024
+/* The severity of a file system's use (SEV_*), or -1 when fine; used_pct as df
+ * counts it. */
+int fs_capacity_severity(uint64_t blocks, uint64_t bavail, uint64_t bfree, uint64_t files,
+			 uint64_t ffree, int *used_pct, int *inode_pct);
 /* Names in ROOT/dir starting with prefix (followed only by digits when
  * numbered, as cpu12 or mc0), sorted, at most max; -errno when unreadable. */
 int ck_dir_names(const struct check_ctx *ctx, const char *dir, const char *prefix, bool numbered,

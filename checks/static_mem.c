@@ -45,7 +45,7 @@ CHECK_FN(check_thp)
 
 CHECK_FN(check_swappiness)
 {
-	char text[32], *swaps;
+	char *swaps;
 	int64_t swappiness;
 	int nr_swaps = 0;
 
@@ -58,7 +58,6 @@ CHECK_FN(check_swappiness)
 	for (char *s = swaps ? strchr(swaps, '\n') : NULL; s && s[1]; s = strchr(s + 1, '\n'))
 		nr_swaps++;
 	free(swaps);
-	(void)text;
 	if (swappiness >= 60 && nr_swaps > 0)
 		report_add_finding(ctx->report, "memory.swappiness_high", SEV_INFO,
 				   json_pack("{s:I, s:i, s:s}", "swappiness", (json_int_t)swappiness,
@@ -193,6 +192,9 @@ CHECK_FN(check_reclaim_headroom)
 {
 	static const char *const direct[] = { "pgscan_direct", "pgscan_direct_throttle" };
 	static const char *const kswapd[] = { "pgscan_kswapd" };
+	static const char *const allocstalls[] = { "allocstall", "allocstall_dma", "allocstall_dma32",
+						    "allocstall_normal", "allocstall_movable",
+						    "allocstall_device" };
 	uint64_t v, scan_direct = 0, scan_kswapd = 0, allocstall = 0;
 	int64_t min_free_kb = -1, wsf = -1;
 	char *vm = proc_text(ctx, "vmstat", reason, len);
@@ -207,12 +209,9 @@ CHECK_FN(check_reclaim_headroom)
 		if (!procfs_kv_get(vm, kswapd[i], &v))
 			scan_kswapd += v;
 	/* allocstall was split per zone in 4.x: sum what is there. */
-	for (const char *p = strstr(vm, "allocstall"); p; p = strstr(p + 1, "\nallocstall")) {
-		unsigned long long n;
-
-		if (sscanf(strchr(p, ' ') ? strchr(p, ' ') : p, "%llu", &n) == 1)
-			allocstall += n;
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(allocstalls); i++)
+		if (!procfs_kv_get(vm, allocstalls[i], &v))
+			allocstall += v;
 	free(vm);
 	if (!have) {
 		snprintf(reason, len, "/proc/vmstat has no pgscan_direct");

@@ -88,7 +88,7 @@ static char *net_text(struct check_ctx *ctx, const char *name, char *reason, siz
 CHECK_FN(check_fragmentation)
 {
 	char *snmp = net_text(ctx, "snmp", reason, len);
-	int64_t frag_fails, reasm_fails, mtu = -1;
+	int64_t frag_fails, reasm_fails;
 
 	if (!snmp)
 		return CHECK_NOT_APPLICABLE;
@@ -101,8 +101,8 @@ CHECK_FN(check_fragmentation)
 	free(snmp);
 	if (frag_fails > 0 || reasm_fails > 0)
 		report_add_finding(ctx->report, "network.fragmentation_failures", SEV_WARNING,
-			json_pack("{s:I, s:I, s:I}", "FragFails", (json_int_t)frag_fails,
-				  "ReasmFails", (json_int_t)reasm_fails, "mtu", (json_int_t)mtu),
+			json_pack("{s:I, s:I}", "FragFails", (json_int_t)frag_fails,
+				  "ReasmFails", (json_int_t)reasm_fails),
 			"IP fragmentation failed %lld time(s) and reassembly %lld time(s) since boot: "
 			"an MTU mismatch on the path drops packets.",
 			(long long)frag_fails, (long long)reasm_fails);
