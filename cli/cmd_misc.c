@@ -24,6 +24,27 @@ static const char *jstr(json_t *obj, const char *key)
 	return s ? s : "";
 }
 
+/* Checks that could not run: with -v all of them, and without root the
+ * ones refused for lack of privilege, so the person knows what to rerun. */
+static void print_skipped_checks(struct report *r)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(report_get(r, "checks"), i, c) {
+		const char *reason = jstr(c, "reason");
+
+		if (!strcmp(jstr(c, "result"), "ran"))
+			continue;
+		if (verbose_level || (geteuid() != 0 && (strstr(reason, "ermission") ||
+							 strstr(reason, "not permitted"))))
+			printf("skipped  %-32s %s\n", jstr(c, "id"), reason);
+	}
+	if (geteuid() != 0)
+		printf("not root: the kernel log and other users' processes may be unreadable; "
+		       "run as root for every check\n");
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct report *r;
@@ -55,6 +76,7 @@ int cmd_check(int argc, char **argv)
 		}
 	if (json_array_size(report_get(r, "findings")) == 0)
 		printf("no findings\n");
+	print_skipped_checks(r);
 	report_free(r);
 	return 0;
 }
