@@ -125,8 +125,8 @@ static void extract_lockup_task(const char *msg, json_t *extracted)
 
 /* First match wins, so specific rows come before general ones. */
 static const struct err_pattern err_patterns[] = {
-	{ "ERR-01", "memory.oom_kill", SEV_CRITICAL, { "Killed process " }, extract_oom_victim, true },
-	{ "ERR-01", "memory.oom_kill", SEV_CRITICAL, { "oom-kill:", "task_memcg=" }, extract_oom_memcg, false },
+	{ "ERR-01", "memory.oom_kill_logged", SEV_CRITICAL, { "Killed process " }, extract_oom_victim, true },
+	{ "ERR-01", "memory.oom_kill_logged", SEV_CRITICAL, { "oom-kill:", "task_memcg=" }, extract_oom_memcg, false },
 	{ "ERR-02", "processes.hung_task", SEV_CRITICAL, { "INFO: task ", " blocked for more than " },
 	  extract_hung_task, true },
 	{ "ERR-03", "cpu.soft_lockup", SEV_CRITICAL, { "BUG: soft lockup" }, extract_lockup_task, true },
@@ -137,9 +137,9 @@ static const struct err_pattern err_patterns[] = {
 	{ "ERR-05", "cpu.machine_check", SEV_CRITICAL, { "[Hardware Error]" }, NULL, true },
 	{ "ERR-06", "memory.edac_logged", SEV_CRITICAL, { "EDAC ", " UE " }, NULL, true },
 	{ "ERR-06", "memory.edac_logged", SEV_WARNING, { "EDAC ", " CE " }, NULL, true },
-	{ "ERR-07", "disk.io_errors", SEV_CRITICAL, { "I/O error, dev " }, extract_device, true },
-	{ "ERR-07", "disk.io_errors", SEV_CRITICAL, { "Buffer I/O error on dev" }, extract_device, true },
-	{ "ERR-07", "disk.io_errors", SEV_CRITICAL, { "failed command: ", "FPDMA" }, NULL, true },
+	{ "ERR-07", "disk.io_errors_logged", SEV_CRITICAL, { "I/O error, dev " }, extract_device, true },
+	{ "ERR-07", "disk.io_errors_logged", SEV_CRITICAL, { "Buffer I/O error on dev" }, extract_device, true },
+	{ "ERR-07", "disk.io_errors_logged", SEV_CRITICAL, { "failed command: ", "FPDMA" }, NULL, true },
 	{ "ERR-08", "filesystem.errors", SEV_CRITICAL, { "EXT4-fs error" }, extract_device, true },
 	{ "ERR-08", "filesystem.errors", SEV_CRITICAL, { "XFS (", "Corruption" }, NULL, true },
 	{ "ERR-08", "filesystem.errors", SEV_CRITICAL, { "metadata I/O error" }, NULL, true },

@@ -194,7 +194,7 @@ const struct finding_def static_check_findings[] = {
 
 /* ERR-01..13: the kernel log patterns of checks/past_errors.c. */
 const struct finding_def past_error_findings[] = {
-	{ "memory.oom_kill", "memory", "OOM kills in the kernel log",
+	{ "memory.oom_kill_logged", "memory", "OOM kills in the kernel log",
 	  "ERR-01 [S5, S6, S7, S15]",
 	  "Find who grew (M-WC-1); see USE-MEM-S and the cgroup named" },
 	{ "processes.hung_task", "processes", "Hung tasks in the kernel log",
@@ -212,7 +212,7 @@ const struct finding_def past_error_findings[] = {
 	{ "memory.edac_logged", "memory", "ECC errors in the kernel log",
 	  "ERR-06 [S7, S15 EDAC]",
 	  "Replace the DIMM" },
-	{ "disk.io_errors", "disk", "Block I/O errors in the kernel log",
+	{ "disk.io_errors_logged", "disk", "Block I/O errors in the kernel log",
 	  "ERR-07 [S6, S7, S27]",
 	  "Check the device (smartctl -H); Thursday's latency drill-down" },
 	{ "filesystem.errors", "filesystem", "File-system errors in the kernel log",

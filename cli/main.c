@@ -62,7 +62,11 @@ const struct command commands[] = {
 	  "against -d. Takes the options of run (see: friday run --help).\n" },
 	{ "check", "[-v]", "Monday's static checks only: no BPF, seconds", cmd_check,
 	  "Runs the static configuration checks and the past-error scan and prints\n"
-	  "their findings. Needs no privilege; writes no archive.\n" },
+	  "their findings, worst first. Needs no privilege; writes no archive.\n"
+	  "Without root it also lists the checks it could not run for lack of\n"
+	  "privilege (the kernel log when kernel.dmesg_restrict=1).\n"
+	  "  -v                      each finding's detail, and every check that\n"
+	  "                          did not apply here, with the reason\n" },
 	{ "caps", "[--json] [-v]", "what this host supports, tried for real, and why not", cmd_caps,
 	  "Tries each capability for real, in well under a second: loads, attaches and\n"
 	  "fires a tiny BPF program for tracepoints, tp_btf, raw_tp, fentry, kprobes,\n"

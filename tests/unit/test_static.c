@@ -145,13 +145,13 @@ static const struct expect {
 	{ "syscalls.kptr_restricted", "warning", "kptr_restrict", "2" },
 	{ "syscalls.no_btf", "warning", NULL, NULL },
 	/* past errors, all within the hour of the log's last record */
-	{ "memory.oom_kill", "critical", "count", "3" },
+	{ "memory.oom_kill_logged", "critical", "count", "3" },
 	{ "processes.hung_task", "critical", "count", "1" },
 	{ "cpu.soft_lockup", "critical", NULL, NULL },
 	{ "cpu.rcu_stall", "critical", NULL, NULL },
 	{ "cpu.machine_check", "critical", NULL, NULL },
 	{ "memory.edac_logged", "warning", NULL, NULL },
-	{ "disk.io_errors", "critical", "count", "2" },
+	{ "disk.io_errors_logged", "critical", "count", "2" },
 	{ "filesystem.errors", "critical", NULL, NULL },
 	{ "network.syn_flooding", "warning", NULL, NULL },
 	{ "network.conntrack_full", "critical", NULL, NULL },
@@ -210,7 +210,7 @@ static void test_tuned_badly_names_things(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(f, "evidence"), "hierarchy")),
 			    "v1 cpu");
 	/* OOM victims by name, and their memory cgroup. */
-	f = find(r, "memory.oom_kill", NULL, NULL);
+	f = find(r, "memory.oom_kill_logged", NULL, NULL);
 	ex = json_object_get(json_object_get(f, "evidence"), "extracted");
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(ex, "victims"), "java")), 2);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(ex, "victims"), "postgres")), 1);
@@ -222,7 +222,7 @@ static void test_tuned_badly_names_things(void **state)
 	f = find(r, "processes.hung_task", NULL, NULL);
 	ex = json_object_get(json_object_get(f, "evidence"), "extracted");
 	assert_non_null(json_object_get(json_object_get(ex, "tasks"), "jbd2/sda1-8"));
-	f = find(r, "disk.io_errors", NULL, NULL);
+	f = find(r, "disk.io_errors_logged", NULL, NULL);
 	ex = json_object_get(json_object_get(f, "evidence"), "extracted");
 	assert_non_null(json_object_get(json_object_get(ex, "devices"), "sdb"));
 	/* The taint bits are decoded, the worst first in the detail. */
@@ -352,7 +352,7 @@ static void test_past_errors_recency(void **state)
 
 	/* Two hours after the last OOM kill (7.5 s after boot): history. */
 	assert_int_equal(past_errors_scan(r, kmsg, 7500000ULL + 7200ULL * 1000000, reason, sizeof(reason)), 16);
-	f = find(r, "memory.oom_kill", NULL, NULL);
+	f = find(r, "memory.oom_kill_logged", NULL, NULL);
 	assert_string_equal(sev_of(f), "warning");
 	assert_false(json_is_true(json_object_get(json_object_get(f, "evidence"), "recent")));
 	f = find(r, "network.syn_flooding", NULL, NULL);
@@ -361,7 +361,7 @@ static void test_past_errors_recency(void **state)
 	/* Ten minutes after: still current. */
 	r = report_new();
 	past_errors_scan(r, kmsg, 7500000ULL + 600ULL * 1000000, reason, sizeof(reason));
-	f = find(r, "memory.oom_kill", NULL, NULL);
+	f = find(r, "memory.oom_kill_logged", NULL, NULL);
 	assert_string_equal(sev_of(f), "critical");
 	assert_true(json_real_value(json_object_get(json_object_get(f, "evidence"), "first_s")) == 5.0002);
 	assert_true(json_real_value(json_object_get(json_object_get(f, "evidence"), "last_s")) == 7.5);
