@@ -24,6 +24,7 @@
 
 const volatile __u32 targ_tgid = 0;
 const volatile __u64 targ_cgid = 0;
+const volatile __u32 self_tgid = 0;      /* friday: its own loading and detaching */
 
 /* Two slots per task: futex waits and kernel lock waits can overlap. */
 struct fw_task {
@@ -94,6 +95,8 @@ static __always_inline void count(__u32 idx)
 
 static __always_inline bool wanted(void)
 {
+	if (self_tgid && (bpf_get_current_pid_tgid() >> 32) == self_tgid)
+		return false;
 	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
 		return false;
 	if (targ_cgid && bpf_get_current_cgroup_id() != targ_cgid)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 
@@ -47,6 +48,9 @@ static void knobs(void *s, struct collector *c, enum attach_kind kind)
 
 	skel->rodata->targ_tgid = c->opts->pid;
 	skel->rodata->targ_cgid = p->cgid;
+	/* friday's own threads wait on kernel mutexes while other collectors
+	 * attach and detach: the tool's cost, not the host's contention. */
+	skel->rodata->self_tgid = getpid();
 	if (kind != ATTACH_TP_BTF)
 		bpf_map__set_autocreate(skel->maps.start_ts, false);
 }

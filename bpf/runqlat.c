@@ -212,7 +212,7 @@ static json_t *runnable(struct runqlat_priv *p)
 			 "max", (json_int_t)p->r_max,
 			 "samples_over_cpus", (json_int_t)p->r_over_cpus,
 			 "over_cpus_share", p->r_samples ? (double)p->r_over_cpus / p->r_samples : 0,
-			 "cpus");
+			 "cpus", p->nr_cpus);
 }
 
 static int runqlat_harvest(struct collector *c, struct report *r)

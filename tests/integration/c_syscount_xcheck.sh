@@ -1,0 +1,33 @@
+# c_syscount_xcheck.sh: syscount counts a known number of syscalls exactly.
+# build/workloads/c_getppid waits on a FIFO, friday watches only it (-p),
+# then it calls getppid(2) 23,000 times inside the window. Tolerance: none;
+# every call is inside the window, so the count must be 23,000 exactly, and
+# -p must keep every other process out.
+. tests/lib.sh
+. tests/tuesday_lib.sh
+need_root
+
+mkfifo "$SCRATCH/go"
+"$WORKLOADS/c_getppid" 23000 < "$SCRATCH/go" > "$SCRATCH/wl.out" &
+wl=$!
+at_exit "kill $wl 2>/dev/null"
+pb=$(xcheck_playbook syscount)
+"$FRIDAY" run -d 4 --playbook "$pb" -p $wl -o "$SCRATCH/x.tar.gz" > /dev/null 2> "$SCRATCH/x.err" &
+fr=$!
+at_exit "kill $fr 2>/dev/null"
+wait_for_step "$SCRATCH/x.err" "probe:" 10
+sleep 1.5
+echo go > "$SCRATCH/go"
+wait $wl || fail "c_getppid failed: $(cat "$SCRATCH/wl.out")"
+wait $fr || fail "friday run exited $?: $(tail -3 "$SCRATCH/x.err")"
+unpack "$SCRATCH/x.tar.gz"
+[ "$(jqr .collectors.syscount.status)" = ok ] || fail "syscount: $(jqr -c .collectors.syscount)"
+got=$(jqr ".measurements.syscount.processes[] | select(.pid == $wl) | .top_syscalls[] |
+	select(.name == \"getppid\") | .count")
+echo "getppid: workload made 23000, syscount counted ${got:-none} ($(jqr .measurements.syscount.attach))"
+[ "$got" = 23000 ] || fail "syscount counted ${got:-no} getppid calls, not 23000"
+[ "$(jqr '[.measurements.syscount.processes[] | select(.pid != '$wl')] | length')" = 0 ] ||
+	fail "-p $wl let other processes in: $(jqr -c '[.measurements.syscount.processes[].comm]')"
+[ "$(jqr '.measurements.syscount.syscalls[] | select(.name == "getppid") | .errors')" = 0 ] ||
+	fail "getppid counted as failing"
+[ "$(jqr .measurements.syscount.lost_events)" = 0 ] || fail "lost events"

@@ -1,0 +1,274 @@
+/* test_rules_tuesday.c: unit tests for the cpu, processes, syscalls and locks
+ * rules on recorded collector results: tests/fixtures/tuesday/NAME.json
+ * holds what runqlat, proclife, syscount and futexwait measured during a
+ * real run of each SCENARIOS.md workload on a shared 2-CPU host (other
+ * people's load included), cut down to host, collectors, measurements and
+ * the cpu.runq_latency histogram. Each rule must name the workload in its
+ * own scenario and must not blame it in the others. */
+#include "tests/unit/testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks/tuesday.h"
+#include "reports/report.h"
+
+static struct report *load_fixture(const char *name)
+{
+	char path[512];
+	json_error_t err;
+	json_t *fx, *v;
+	const char *key;
+	struct report *r = report_new();
+
+	snprintf(path, sizeof(path), "%s/tuesday/%s.json", FIXTURES, name);
+	fx = json_load_file(path, 0, &err);
+	if (!fx)
+		fail_msg("%s:%d: %s", path, err.line, err.text);
+	json_object_foreach(fx, key, v)
+		json_object_set(r->doc, key, v);
+	json_decref(fx);
+	return r;
+}
+
+static json_t *finding(struct report *r, const char *id)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach(report_get(r, "findings"), i, f)
+		if (!strcmp(json_string_value(json_object_get(f, "id")), id))
+			return f;
+	return NULL;
+}
+
+static json_t *ev(json_t *f, const char *a, const char *b)
+{
+	json_t *e = json_object_get(json_object_get(f, "evidence"), a);
+
+	return b ? json_object_get(e, b) : e;
+}
+
+/* Every verdict carries evidence with a threshold and its source. */
+static void assert_health_explained(struct report *r, const char *subsystem)
+{
+	json_t *h;
+	size_t i;
+
+	json_array_foreach(report_get(r, "health"), i, h) {
+		if (strcmp(json_string_value(json_object_get(h, "subsystem")), subsystem))
+			continue;
+		assert_true(json_array_size(json_object_get(h, "evidence")) >= 1);
+		assert_non_null(strstr(json_string_value(json_array_get(json_object_get(h, "evidence"), 0)),
+				       "(" ));
+		return;
+	}
+	fail_msg("no health entry for %s", subsystem);
+}
+
+/* The pid of the first entry of measurements.COLLECTOR[.SECTION].LIST. */
+static int pid_of_top(struct report *r, const char *collector, const char *list)
+{
+	json_t *m = json_object_get(report_get(r, "measurements"), collector);
+	const char *dot = strchr(list, '.');
+	char section[32];
+
+	if (dot) {
+		snprintf(section, sizeof(section), "%.*s", (int)(dot - list), list);
+		m = json_object_get(m, section);
+		list = dot + 1;
+	}
+	return (int)json_integer_value(json_object_get(json_array_get(json_object_get(m, list), 0),
+						       "pid"));
+}
+
+static void test_cpu_saturation(void **state)
+{
+	struct report *r = load_fixture("runqueue_saturation");
+	json_t *f;
+
+	judge_cpu(r);
+	assert_int_equal(report_get_verdict(r, "cpu"), VERDICT_IMPLICATED);
+	assert_health_explained(r, "cpu");
+	f = finding(r, "cpu.runqueue_latency");
+	assert_non_null(f);
+	assert_string_equal(json_string_value(ev(f, "process", "comm")), "c_spinners");
+	assert_int_equal(json_integer_value(ev(f, "process", "pid")),
+			 pid_of_top(r, "runqlat", "top_processes"));
+	/* Three spinners per CPU: a mode at 10s of ms, so critical (TH-02). */
+	assert_string_equal(json_string_value(json_object_get(f, "severity")), "critical");
+	assert_true(json_number_value(ev(f, "figure", NULL)) > 1000);
+	assert_string_equal(json_string_value(ev(f, "threshold_source", NULL)),
+			    "TH-02 [S14 runqlat: the idle example shows little run-queue latency past 1 ms]");
+	assert_non_null(finding(r, "cpu.runnable_over_cpus"));
+	report_free(r);
+}
+
+static void test_syscall_storm(void **state)
+{
+	struct report *r = load_fixture("syscall_storm");
+	json_t *f;
+
+	judge_syscalls(r);
+	assert_int_equal(report_get_verdict(r, "syscalls"), VERDICT_IMPLICATED);
+	assert_health_explained(r, "syscalls");
+	f = finding(r, "syscalls.storm");
+	assert_non_null(f);
+	assert_string_equal(json_string_value(ev(f, "process", "comm")), "dd");
+	assert_true(json_number_value(ev(f, "figure", NULL)) >= 100000);
+	/* dd bs=1 alternates read and write: the finding names one of them. */
+	assert_true(strstr(json_string_value(json_object_get(f, "detail")), "mostly read") ||
+		    strstr(json_string_value(json_object_get(f, "detail")), "mostly write"));
+	report_free(r);
+}
+
+static void test_process_churn(void **state)
+{
+	struct report *r = load_fixture("process_churn");
+	json_t *f;
+
+	judge_processes(r);
+	assert_int_equal(report_get_verdict(r, "processes"), VERDICT_IMPLICATED);
+	assert_health_explained(r, "processes");
+	f = finding(r, "processes.churn");
+	assert_non_null(f);
+	assert_string_equal(json_string_value(ev(f, "parent", "comm")), "sh");
+	assert_string_equal(json_string_value(ev(f, "program", "comm")), "true");
+	assert_true(json_number_value(ev(f, "parent", "execs_per_s")) >= 200);
+	report_free(r);
+}
+
+static void test_lock_contention(void **state)
+{
+	struct report *r = load_fixture("lock_contention");
+	json_t *f;
+
+	judge_locks(r);
+	assert_true(report_get_verdict(r, "locks") >= VERDICT_SUSPECT);
+	assert_health_explained(r, "locks");
+	f = finding(r, "locks.futex_contention");
+	assert_non_null(f);
+	assert_string_equal(json_string_value(ev(f, "process", "comm")), "c_mutex_contend");
+	assert_true(json_number_value(ev(f, "figure", NULL)) >= 1.0);
+	assert_true(json_number_value(ev(f, "waits_per_s", NULL)) >= 100);
+	report_free(r);
+}
+
+/* In each scenario, the other rules must not blame that workload: the
+ * workload's pid (the top entry of its own probe's list) appears in none
+ * of their findings. */
+struct blame_case {
+	const char *fixture;
+	const char *collector, *list;   /* where the workload's pid is */
+	void (*judge)(struct report *r);
+	const char *subsystem;
+};
+
+static const struct blame_case not_blamed[] = {
+	{ "syscall_storm", "syscount", "processes", judge_processes, "processes" },
+	{ "syscall_storm", "syscount", "processes", judge_locks, "locks" },
+	{ "process_churn", "proclife", "top_parents", judge_syscalls, "syscalls" },
+	{ "process_churn", "proclife", "top_parents", judge_locks, "locks" },
+	{ "lock_contention", "futexwait", "futex.processes", judge_syscalls, "syscalls" },
+	{ "lock_contention", "futexwait", "futex.processes", judge_processes, "processes" },
+	{ "runqueue_saturation", "runqlat", "top_processes", judge_syscalls, "syscalls" },
+	{ "runqueue_saturation", "runqlat", "top_processes", judge_processes, "processes" },
+	{ "runqueue_saturation", "runqlat", "top_processes", judge_locks, "locks" },
+};
+
+/* The needle above finds a workload in its own scenario (a control). */
+static const struct blame_case blamed[] = {
+	{ "syscall_storm", "syscount", "processes", judge_syscalls, "syscalls" },
+	{ "process_churn", "proclife", "top_parents", judge_processes, "processes" },
+	{ "lock_contention", "futexwait", "futex.processes", judge_locks, "locks" },
+	{ "runqueue_saturation", "runqlat", "top_processes", judge_cpu, "cpu" },
+};
+
+static bool findings_name_pid(const struct blame_case *bc)
+{
+	struct report *r = load_fixture(bc->fixture);
+	int pid = pid_of_top(r, bc->collector, bc->list);
+	char *text, needle[32];
+	bool found;
+
+	assert_true(pid > 0);
+	bc->judge(r);
+	text = json_dumps(report_get(r, "findings"), JSON_COMPACT);
+	snprintf(needle, sizeof(needle), "\"pid\":%d", pid);
+	found = strstr(text, needle) != NULL;
+	free(text);
+	report_free(r);
+	return found;
+}
+
+static void test_specific(void **state)
+{
+	for (size_t i = 0; i < sizeof(blamed) / sizeof(blamed[0]); i++)
+		if (!findings_name_pid(&blamed[i]))
+			fail_msg("%s: its own rule does not name the workload", blamed[i].fixture);
+	for (size_t i = 0; i < sizeof(not_blamed) / sizeof(not_blamed[0]); i++)
+		if (findings_name_pid(&not_blamed[i]))
+			fail_msg("%s: a %s finding blames the workload", not_blamed[i].fixture,
+				 not_blamed[i].subsystem);
+}
+
+/* The same recording as a quiet host would give it: the figures an idle
+ * run on this machine measured (run-queue p99 0.7 ms, no more runnable
+ * threads than CPUs, one busy thread queued 0.1%). cpu is exonerated. */
+static void test_cpu_quiet(void **state)
+{
+	struct report *r = load_fixture("runqueue_saturation");
+	json_t *m = json_object_get(report_get(r, "measurements"), "runqlat");
+	json_t *lat = json_object_get(m, "latency_us"), *run = json_object_get(m, "runnable");
+
+	json_object_set_new(lat, "p99", json_real(691));
+	json_object_set_new(run, "over_cpus_share", json_real(0));
+	json_object_set_new(run, "mean", json_real(1.0));
+	json_array_clear(report_get(r, "histograms"));
+	judge_cpu(r);
+	assert_int_equal(report_get_verdict(r, "cpu"), VERDICT_EXONERATED);
+	assert_null(finding(r, "cpu.runqueue_latency"));
+	assert_health_explained(r, "cpu");
+	report_free(r);
+}
+
+/* No measurements: every verdict is unknown, and says which collector. */
+static void test_unknown_when_not_measured(void **state)
+{
+	static const struct { void (*judge)(struct report *r); const char *sub, *coll; } cases[] = {
+		{ judge_cpu, "cpu", "runqlat" }, { judge_processes, "processes", "proclife" },
+		{ judge_syscalls, "syscalls", "syscount" }, { judge_locks, "locks", "futexwait" },
+	};
+
+	for (size_t i = 0; i < 4; i++) {
+		struct report *r = report_new();
+		json_t *h;
+
+		json_object_set_new(report_get(r, "collectors"), cases[i].coll,
+				    json_pack("{s:s, s:s}", "status", "failed", "reason",
+					      "tp_btf: Operation not permitted"));
+		cases[i].judge(r);
+		assert_int_equal(report_get_verdict(r, cases[i].sub), VERDICT_UNKNOWN);
+		h = json_array_get(report_get(r, "health"), 0);
+		assert_non_null(strstr(json_string_value(json_array_get(json_object_get(h, "evidence"), 0)),
+				       "Operation not permitted"));
+		assert_int_equal(json_array_size(report_get(r, "findings")), 0);
+		report_free(r);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cpu_saturation),
+		cmocka_unit_test(test_syscall_storm),
+		cmocka_unit_test(test_process_churn),
+		cmocka_unit_test(test_lock_contention),
+		cmocka_unit_test(test_specific),
+		cmocka_unit_test(test_cpu_quiet),
+		cmocka_unit_test(test_unknown_when_not_measured),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
