@@ -27,12 +27,22 @@ foreign_load() {
 		"\(.comm) (pid \(.pid), \(.cpu_pct | floor)% CPU)"'
 }
 
+# blamed_pids SUBSYS: the pids a subsystem's verdict and findings name.
+blamed_pids() {
+	{
+		jqr ".health[] | select(.subsystem == \"$1\") | .evidence[]" | grep -o "pid [0-9]*" |
+			cut -d' ' -f2
+		jqr "[.findings[] | select(.subsystem == \"$1\") | .. | objects | .pid? // empty] | .[]"
+	} | sort -u
+}
+
 # only_implicated SUBSYS PIDS THREADS: no subsystem but SUBSYS is
 # implicated. On a shared machine other people's load can implicate one:
 # cpu when the runnable threads, less the THREADS ours can add at most,
-# still outnumber the CPUs; another subsystem when Monday saw processes not
-# ours busy (foreign_load) and its verdict names none of PIDS. That is said,
-# not failed; anything else fails.
+# still outnumber the CPUs; another subsystem when what it blames names
+# processes, none of them ours (PIDS), or names none while Monday saw
+# processes not ours busy (foreign_load). That is said, not failed;
+# anything else fails.
 only_implicated() {
 	for s in $(jqr '.health[] | select(.verdict == "implicated") | .subsystem'); do
 		[ "$s" = "$1" ] && continue
@@ -46,13 +56,17 @@ only_implicated() {
 				"$cpus CPUs, at most $3 of them ours"
 			continue
 		fi
-		others=$(foreign_load "$2")
-		named=""
+		blamed=$(blamed_pids "$s" | tr '\n' ' ')
 		for p in $2; do
-			case "$why" in *"pid $p)"* | *"pid $p,"*) named=$p ;; esac
+			case " $blamed " in *" $p "*) fail "$s implicated, naming our pid $p: $why" ;; esac
 		done
-		[ -n "$others" ] && [ -z "$named" ] || fail "$s implicated (only $1 may be): $why"
-		echo "NOTE: $s implicated by load that is not ours: $others"
+		if [ -n "$blamed" ]; then
+			echo "NOTE: $s implicated by processes not ours (pids $blamed): $why"
+			continue
+		fi
+		others=$(foreign_load "$2")
+		[ -n "$others" ] || fail "$s implicated (only $1 may be): $why"
+		echo "NOTE: $s implicated while load not ours ran: $others"
 	done
 }
 
