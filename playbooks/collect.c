@@ -121,6 +121,19 @@ static void stop_harvest_all(struct collector *cs, size_t n, struct report *r)
 	}
 }
 
+/* The engine refused the step (no privilege for BPF): every collector it
+ * names is recorded as unavailable with that reason, so the verdicts that
+ * wait on them say why they are unknown. */
+void step_collect_refused(struct step_ctx *ctx, const char *why)
+{
+	json_t *name;
+	size_t i;
+
+	json_array_foreach(json_object_get(ctx->args, "collectors"), i, name)
+		if (json_string_value(name))
+			record(ctx->report, json_string_value(name), "unavailable", why, 0, 0);
+}
+
 enum step_status step_collect(struct step_ctx *ctx)
 {
 	json_t *names = json_object_get(ctx->args, "collectors"), *name;

@@ -339,6 +339,8 @@ static bool run_step(struct playbook_exec *x, json_t *step, const char *stage, b
 	if ((kind->needs & STEP_NEEDS_BPF) && !caps_bpf_privileged()) {
 		snprintf(blocked, sizeof(blocked), "needs BPF, which the kernel refuses to uid %d "
 			 "without %s: run friday as root", (int)geteuid(), caps_missing_privileges());
+		if (kind->refused)
+			kind->refused(&ctx, blocked);
 		return not_run(x, stage, id, STEP_UNAVAILABLE, blocked);
 	}
 	if (!holds)

@@ -44,6 +44,10 @@ struct step_kind {
 	const char *summary;
 	enum step_status (*run)(struct step_ctx *ctx);
 	enum step_needs needs;
+	/* May be NULL. Called instead of run when the engine refuses the step
+	 * for what it needs, so the step can record why item by item (e.g.
+	 * each collector, for the verdicts that wait on them). */
+	void (*refused)(struct step_ctx *ctx, const char *why);
 };
 
 /* What a person (or a script) sees while a playbook runs: cli/progress.c

@@ -8,6 +8,7 @@
 #include "playbooks/playbook.h"
 
 enum step_status step_collect(struct step_ctx *ctx);
+void step_collect_refused(struct step_ctx *ctx, const char *why);
 enum step_status step_judge(struct step_ctx *ctx);
 
 /* Probes every capability within the step's budget; rows it could not
@@ -33,16 +34,19 @@ static enum step_status step_capabilities(struct step_ctx *ctx)
 }
 
 const struct step_kind step_kinds[] = {
-	{ "inventory", "What this host is (ST-00)", step_inventory, STEP_NEEDS_NOTHING },
+	{ "inventory", "What this host is (ST-00)", step_inventory, STEP_NEEDS_NOTHING, NULL },
 	/* tries BPF itself, and says per capability why it is refused */
-	{ "capabilities", "What this host supports, by trial", step_capabilities, STEP_NEEDS_NOTHING },
+	{ "capabilities", "What this host supports, by trial", step_capabilities, STEP_NEEDS_NOTHING,
+	  NULL },
 	{ "static_checks", "Static configuration checks (ST-xx, P-xx)", step_static_checks,
-	  STEP_NEEDS_NOTHING },
+	  STEP_NEEDS_NOTHING, NULL },
 	{ "load_snapshot", "Load snapshot: USE figures from /proc over 1 s intervals (T60-xx)",
-	  step_load_snapshot, STEP_NEEDS_NOTHING },
+	  step_load_snapshot, STEP_NEEDS_NOTHING, NULL },
 	{ "past_errors", "Past errors: kernel log and error counters (ERR-xx)", step_past_errors,
-	  STEP_NEEDS_NOTHING },
-	{ "collect", "Run BPF collectors together in one window", step_collect, STEP_NEEDS_BPF },
-	{ "judge", "Turn measurements into findings and verdicts", step_judge, STEP_NEEDS_NOTHING },
-	{ NULL, NULL, NULL, STEP_NEEDS_NOTHING },
+	  STEP_NEEDS_NOTHING, NULL },
+	{ "collect", "Run BPF collectors together in one window", step_collect, STEP_NEEDS_BPF,
+	  step_collect_refused },
+	{ "judge", "Turn measurements into findings and verdicts", step_judge, STEP_NEEDS_NOTHING,
+	  NULL },
+	{ NULL, NULL, NULL, STEP_NEEDS_NOTHING, NULL },
 };

@@ -48,4 +48,11 @@ grep -q "$archive" "$SCRATCH/err2" || fail "stderr does not name $archive"
 unpack "$archive"
 [ "$(jqr '[.stages[].steps[] | select(.status == "failed" or .status == "timeout")] | length')" = 0 ] ||
 	fail "steps failed as nobody: $(jqr -c '[.stages[].steps[] | select(.status != "ok")]')"
+# Each collector the playbook names says why it did not run, and so do the
+# verdicts that wait on them: none claims a measurement it could not make.
+[ "$(jqr '.collectors | length')" -ge 1 ] || fail "no collector is recorded as nobody"
+[ "$(jqr '[.collectors[] | select(.status != "unavailable" or (.reason | test("needs BPF") | not))] | length')" = 0 ] ||
+	fail "a collector does not say it needs BPF: $(jqr -c .collectors)"
+[ "$(jqr '[.health[].evidence[] | select(test("did not run|not measured")) | select(test("needs BPF") | not)] | length')" = 0 ] ||
+	fail "an unmeasured verdict does not name the missing privilege: $(jqr -c '[.health[].evidence[]]')"
 echo "non-root ok ($took s)"
