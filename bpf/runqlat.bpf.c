@@ -259,7 +259,8 @@ int switch_tp(struct trace_event_raw_sched_switch *ctx)
 
 	if (state == TASK_RUNNING || state >= TASK_REPORT_MAX_MIN)
 		enqueue_hash(ctx->prev_pid);
-	__builtin_memcpy(comm, ctx->next_comm, sizeof(comm));
+	/* A copy straight from the context would be a modified ctx pointer. */
+	bpf_probe_read_kernel_str(comm, sizeof(comm), ctx->next_comm);
 	switch_in_hash(ctx->next_pid, 0, comm);
 	return 0;
 }

@@ -1,0 +1,176 @@
+/* test_probe_variants.c: the cpu, processes, syscalls and locks collectors
+ * in each attach kind. This machine has tp_btf, so the scenario tests only
+ * ever load that kind; here the report's capabilities rule tp_btf (and
+ * then raw_tp) out, as on an older kernel, and each collector must load
+ * the next kind into the real kernel (root needed) and measure what a
+ * child of this test does in its window: getppid calls, forks, timed-out
+ * futex waits (a child: futexwait leaves out the collecting process). */
+#include "tests/unit/testutil.h"
+
+#include <linux/futex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpf/collector.h"
+#include "lib/options.h"
+#include "reports/report.h"
+
+#define NR_GETPPID 2300
+#define NR_FORKS 7
+#define NR_TIMEOUTS 5
+
+static pid_t worker;
+
+static void work(void)
+{
+	struct timespec ms5 = { 0, 5 * 1000 * 1000 };
+	uint32_t word = 0;
+
+	for (int i = 0; i < NR_GETPPID; i++)
+		syscall(SYS_getppid);
+	for (int i = 0; i < NR_FORKS; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0)
+			_exit(0);
+		waitpid(pid, NULL, 0);
+	}
+	for (int i = 0; i < NR_TIMEOUTS; i++)
+		syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, &ms5, NULL, 0);
+}
+
+/* The worker is a child, so that the counts are its own and known. */
+static void activity(void)
+{
+	struct timespec ms5 = { 0, 5 * 1000 * 1000 };
+
+	worker = fork();
+	if (worker == 0) {
+		work();
+		_exit(0);
+	}
+	waitpid(worker, NULL, 0);
+	nanosleep(&ms5, NULL);
+}
+
+/* Runs one collector with tp_btf (and raw_tp when !raw_ok) ruled out;
+ * returns its measurements (a new reference), checks the kind it used. */
+static json_t *run_kind(const char *name, bool raw_ok, const char *want_kind)
+{
+	const struct collector_ops *ops = collector_find(name);
+	struct run_opts opts = { .pid = 0 };
+	struct report *r = report_new();
+	struct collector c = { .ops = ops, .opts = &opts, .report = r };
+	char why[512] = "";
+	json_t *m;
+
+	assert_non_null(ops);
+	report_set_capability(r, "tp_btf", false, "ruled out by the test");
+	report_set_capability(r, "raw_tp", raw_ok, raw_ok ? "works" : "ruled out by the test");
+	if (ops->start(&c, why, sizeof(why)))
+		fail_msg("%s did not start as %s: %s", name, want_kind, why);
+	c.started_s = 0;
+	activity();
+	c.window_s = 1;
+	ops->stop(&c);
+	assert_int_equal(ops->harvest(&c, r), 0);
+	ops->destroy(&c);
+	m = json_incref(json_object_get(report_get(r, "measurements"), name));
+	assert_non_null(m);
+	assert_string_equal(json_string_value(json_object_get(m, "attach")), want_kind);
+	report_free(r);
+	return m;
+}
+
+static json_t *entry_of(json_t *list, int pid)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(list, i, e)
+		if (json_integer_value(json_object_get(e, "pid")) == pid)
+			return e;
+	return NULL;
+}
+
+static void check_syscount(bool raw_ok, const char *kind)
+{
+	json_t *m = run_kind("syscount", raw_ok, kind), *p, *s;
+	size_t i;
+	long getppid = -1;
+
+	p = entry_of(json_object_get(m, "processes"), worker);
+	assert_non_null(p);
+	json_array_foreach(json_object_get(p, "top_syscalls"), i, s)
+		if (!strcmp(json_string_value(json_object_get(s, "name")), "getppid"))
+			getppid = json_integer_value(json_object_get(s, "count"));
+	assert_int_equal(getppid, NR_GETPPID);
+	json_decref(m);
+}
+
+static void check_proclife(bool raw_ok, const char *kind)
+{
+	json_t *m = run_kind("proclife", raw_ok, kind);
+	json_t *p = entry_of(json_object_get(m, "top_parents"), worker);
+
+	assert_non_null(p);
+	assert_int_equal(json_integer_value(json_object_get(p, "forks")), NR_FORKS);
+	assert_int_equal(json_integer_value(json_object_get(p, "child_exits")), NR_FORKS);
+	json_decref(m);
+}
+
+static void check_futexwait(bool raw_ok, const char *kind)
+{
+	json_t *m = run_kind("futexwait", raw_ok, kind);
+	json_t *p = entry_of(json_object_get(json_object_get(m, "futex"), "processes"), worker);
+
+	assert_non_null(p);
+	assert_int_equal(json_integer_value(json_object_get(p, "timeouts")), NR_TIMEOUTS);
+	assert_true(json_is_true(json_object_get(json_object_get(m, "kernel_locks"), "traced")));
+	json_decref(m);
+}
+
+/* The classic variant cannot filter by process: it measures the host. */
+static void check_runqlat(bool raw_ok, const char *kind)
+{
+	json_t *m = run_kind("runqlat", raw_ok, kind);
+
+	assert_true(json_integer_value(json_object_get(m, "events")) > 0);
+	assert_int_equal(json_is_true(json_object_get(m, "keyed_by_tid")), !raw_ok);
+	json_decref(m);
+}
+
+static void test_raw_tp(void **state)
+{
+	if (geteuid())
+		skip();
+	check_syscount(true, "raw_tp");
+	check_proclife(true, "raw_tp");
+	check_futexwait(true, "raw_tp");
+	check_runqlat(true, "raw_tp");
+}
+
+static void test_tracepoint(void **state)
+{
+	if (geteuid())
+		skip();
+	check_syscount(false, "tracepoint");
+	check_proclife(false, "tracepoint");
+	check_futexwait(false, "tracepoint");
+	check_runqlat(false, "tracepoint");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_raw_tp),
+		cmocka_unit_test(test_tracepoint),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
