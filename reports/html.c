@@ -274,7 +274,7 @@ static void html_week_bars(struct strbuf *sb, struct report *r)
 		stage = stage_of(r, week_order[d]);
 		sb_printf(sb, "<div class=\"wrow\"><b>%s</b><div class=\"wbar\">"
 			  "<div style=\"width:%.2f%%\"></div>", week_order[d],
-			  total > 0 ? 100 * start / total : 0);
+			  stage && total > 0 ? 100 * start / total : 0);
 		json_array_foreach(json_object_get(stage, "steps"), j, step) {
 			double s = json_number_value(json_object_get(step, "elapsed_s"));
 
@@ -449,6 +449,8 @@ static void html_profile(struct strbuf *sb, struct report *r, json_t *p, size_t 
 	html_value(sb, json_object_get(p, "total"));
 	sb_append(sb, " ");
 	sb_html(sb, jstr(p, "unit", "samples"));
+	if (!strcmp(jstr(p, "unit", ""), "us") && json_number_value(json_object_get(p, "total")) >= 1e6)
+		sb_printf(sb, " (%.1f s)", json_number_value(json_object_get(p, "total")) / 1e6);
 	if (json_is_number(json_object_get(p, "window_s")))
 		sb_printf(sb, " in %.1f s", json_number_value(json_object_get(p, "window_s")));
 	if (json_is_integer(json_object_get(p, "distinct_stacks")))
@@ -775,6 +777,51 @@ static void html_capabilities(struct strbuf *sb, struct report *r)
 	sb_append(sb, "</table></section>\n");
 }
 
+/* An object whose values are all objects: {NAME: {a: 1, b: 2}, ...}. */
+static bool is_table(json_t *v)
+{
+	const char *k;
+	json_t *row;
+
+	if (!json_is_object(v) || !json_object_size(v))
+		return false;
+	json_object_foreach(v, k, row)
+		if (!json_is_object(row))
+			return false;
+	return true;
+}
+
+/* Such an object as a table: one row per name, one column per key. */
+static void html_object_table(struct strbuf *sb, json_t *v)
+{
+	json_t *cols = json_object(), *row, *c;
+	const char *name, *key;
+
+	json_object_foreach(v, name, row)
+		json_object_foreach(row, key, c)
+			json_object_set(cols, key, json_true());
+	sb_append(sb, "<table><tr><th></th>");
+	json_object_foreach(cols, key, c)
+		html_text(sb, "th", NULL, key);
+	sb_append(sb, "</tr>");
+	json_object_foreach(v, name, row) {
+		sb_append(sb, "<tr><td>");
+		sb_html(sb, name);
+		sb_append(sb, "</td>");
+		json_object_foreach(cols, key, c) {
+			json_t *cell = json_object_get(row, key);
+
+			sb_append(sb, json_is_number(cell) ? "<td class=\"num\">" : "<td>");
+			if (cell)
+				html_value(sb, cell);
+			sb_append(sb, "</td>");
+		}
+		sb_append(sb, "</tr>");
+	}
+	sb_append(sb, "</table>");
+	json_decref(cols);
+}
+
 /* friday's own cost: per collector (status, window, lost events) and the
  * tool's CPU and memory. */
 static void html_overhead(struct strbuf *sb, struct report *r)
@@ -806,7 +853,10 @@ static void html_overhead(struct strbuf *sb, struct report *r)
 		sb_append(sb, "<tr><td>");
 		sb_html(sb, name);
 		sb_append(sb, "</td><td>");
-		html_value(sb, v);
+		if (is_table(v))
+			html_object_table(sb, v);
+		else
+			html_value(sb, v);
 		sb_append(sb, "</td></tr>");
 	}
 	sb_append(sb, "</table></section>\n");

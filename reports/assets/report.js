@@ -49,17 +49,30 @@ function Flame(box, p, gi) {
 	while (stack.length) end[stack.pop()] = N;
 	var g = { p: p, t: t, x: x, end: end, par: par, self: self, maxd: maxd, gi: gi,
 		zoom: 0, match: null, share: 0, key: 'f' + gi };
+	/* warm colours for on-CPU time, blues for blocked time */
+	var base = p.kind === 'cpu' ? 0 : 195;
 	var colors = t.names.map(function (s) {
 		var h = 0;
 		for (var k = 0; k < s.length; k++) h = (h * 31 + s.charCodeAt(k)) >>> 0;
-		return 'hsl(' + (h % 55) + ',' + (75 + h % 20) + '%,' + (52 + (h >> 8) % 12) + '%)';
+		return 'hsl(' + (base + h % 55) + ',' + (base ? 60 + h % 20 : 75 + h % 20) + '%,' +
+			((base ? 66 : 52) + (h >> 8) % 12) + '%)';
 	});
 	var bar = el('div', 'fg-bar');
 	var input = el('input'); input.type = 'search'; input.placeholder = 'search (regex)';
 	var reset = el('button', null, 'Reset zoom');
 	var tbtn = el('button', null, 'Top functions');
 	var info = el('span', 'fg-info');
-	bar.append(input, reset, tbtn, info);
+	/* per process: the first frame of every stack is the process */
+	var procs = el('select'), kids = [];
+	procs.append(el('option', null, 'all processes'));
+	for (i = 1; i < N; i = end[i]) kids.push(i);
+	kids.sort(function (a, b) { return t.v[b] - t.v[a]; }).slice(0, 50).forEach(function (k) {
+		var o = el('option', null, t.names[t.n[k]] + ' (' + pct(t.v[k], t.v[0]) + ')');
+		o.value = k;
+		procs.append(o);
+	});
+	procs.onchange = function () { g.zoomTo(+procs.value || 0); };
+	bar.append(input, procs, reset, tbtn, info);
 	var canvas = el('canvas', 'fg');
 	var hover = el('div', 'fg-hover', '\u00a0');
 	var table = el('div', 'fg-table');
