@@ -29,8 +29,8 @@ extern const struct capability capability_table[];
 
 /* Probes every capability into the report, in table order, until
  * deadline_ns (monotonic; 0 = no deadline): rows not reached by then are
- * recorded as not tried. Returns how many work; *nr_tried (may be NULL)
- * says how many were tried. */
+ * left out of the report (untested, so neither yes nor no). Returns how
+ * many work; *nr_tried (may be NULL) says how many were tried. */
 int caps_probe_all(struct report *r, uint64_t deadline_ns, size_t *nr_tried);
 
 /* True when this process may load tracing BPF (CAP_SYS_ADMIN, or CAP_BPF

@@ -25,8 +25,8 @@ static enum step_status step_capabilities(struct step_ctx *ctx)
 			    json_real(now_mono_s() - t0));
 	if (nr_tried < nr_caps) {
 		snprintf(ctx->reason, sizeof(ctx->reason), "its %.3f s budget ran out after %zu of "
-			 "%zu trials (%d work); the rest are recorded as not tried", ctx->budget_s,
-			 nr_tried, nr_caps, nr_ok);
+			 "%zu trials (%d work); the rest are not in the report, and collectors try "
+			 "them as they load", ctx->budget_s, nr_tried, nr_caps, nr_ok);
 		return STEP_TIMEOUT;
 	}
 	snprintf(ctx->reason, sizeof(ctx->reason), "%d of %zu capabilities work", nr_ok, nr_caps);
