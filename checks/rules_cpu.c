@@ -82,8 +82,9 @@ static json_t *find_histogram(struct report *r, const char *name)
 	return NULL;
 }
 
-/* CFS quota throttling found by Monday (static checks, load) is cpu evidence
- * that host-wide latency can miss: a throttled group waits off the run queue. */
+/* CFS quota throttling found by Monday (a warning or worse, such as
+ * cpu.cgroup_throttled) is cpu evidence that host-wide latency can miss: a
+ * throttled group waits off the run queue. A quota alone is not. */
 static bool cite_throttling(struct report *r, json_t *health)
 {
 	json_t *f;
@@ -92,8 +93,9 @@ static bool cite_throttling(struct report *r, json_t *health)
 
 	json_array_foreach(report_get(r, "findings"), i, f) {
 		const char *id = jpath_str(f, "id");
+		int sev = severity_from_name(jpath_str(f, "severity"));
 
-		if (!id || strncmp(id, "cpu.", 4) || (!strstr(id, "throttl") && !strstr(id, "quota")))
+		if (!id || strncmp(id, "cpu.", 4) || !strstr(id, "throttl") || sev < SEV_WARNING)
 			continue;
 		report_set_health(r, "cpu", VERDICT_SUSPECT, "%s (%s, from %s): %s", id,
 				  jpath_str(f, "severity"), jpath_str(f, "stage"), jpath_str(f, "detail"));

@@ -233,6 +233,37 @@ static void test_cpu_quiet(void **state)
 	report_free(r);
 }
 
+/* Monday's CFS throttling finding makes a quiet cpu suspect and is cited;
+ * a quota that never throttled does not. */
+static void test_cpu_cites_throttling(void **state)
+{
+	static const struct { const char *id; enum severity sev; enum verdict want; } cases[] = {
+		{ "cpu.cgroup_throttled", SEV_WARNING, VERDICT_SUSPECT },
+		{ "cpu.cgroup_quota", SEV_INFO, VERDICT_EXONERATED },
+	};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct report *r = load_fixture("runqueue_saturation");
+		json_t *m = json_object_get(report_get(r, "measurements"), "runqlat"), *h;
+		char *text;
+
+		json_object_set_new(json_object_get(m, "latency_us"), "p99", json_real(691));
+		json_object_set_new(json_object_get(m, "runnable"), "over_cpus_share", json_real(0));
+		json_array_clear(report_get(r, "histograms"));
+		json_array_append_new(report_get(r, "findings"), json_pack(
+			"{s:s, s:s, s:s, s:s, s:s}", "id", cases[i].id, "stage", "monday",
+			"subsystem", "cpu", "severity", severity_name(cases[i].sev),
+			"detail", "/sys/fs/cgroup/cpu/web: throttled in 40% of periods"));
+		judge_cpu(r);
+		assert_int_equal(report_get_verdict(r, "cpu"), cases[i].want);
+		h = json_array_get(report_get(r, "health"), 0);
+		text = json_dumps(json_object_get(h, "evidence"), 0);
+		assert_int_equal(strstr(text, cases[i].id) != NULL, cases[i].want == VERDICT_SUSPECT);
+		free(text);
+		report_free(r);
+	}
+}
+
 /* No measurements: every verdict is unknown, and says which collector. */
 static void test_unknown_when_not_measured(void **state)
 {
@@ -267,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_lock_contention),
 		cmocka_unit_test(test_specific),
 		cmocka_unit_test(test_cpu_quiet),
+		cmocka_unit_test(test_cpu_cites_throttling),
 		cmocka_unit_test(test_unknown_when_not_measured),
 	};
 
