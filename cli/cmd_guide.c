@@ -96,6 +96,23 @@ static bool parse_measure(const char *s, double *value, char *unit, size_t unit_
 	return true;
 }
 
+/* "p99 request latency" names the 99th percentile; -1 when no pNN word. */
+static double percentile_in(const char *name)
+{
+	for (const char *p = name; *p; p++) {
+		char *end;
+		double v;
+
+		if ((p != name && isalnum((unsigned char)p[-1])) || (*p != 'p' && *p != 'P') ||
+		    !isdigit((unsigned char)p[1]))
+			continue;
+		v = strtod(p + 1, &end);
+		if (!isalnum((unsigned char)*end) && v > 0 && v <= 100)
+			return v;
+	}
+	return -1;
+}
+
 static void record_answer(struct guide *g, const char *id, const char *question, const char *answer)
 {
 	json_array_append_new(json_object_get(g->ps, "answers"),
@@ -110,6 +127,7 @@ static bool ask_metric(struct guide *g)
 			       "Name the metric (e.g. p99 request latency), or Enter if not:";
 	char name[ANSWER_LEN], val[ANSWER_LEN], unit[64], unit2[64];
 	double current, expected;
+	json_t *metric;
 
 	if (!ask(g, q, name, sizeof(name)))
 		return false;
@@ -130,10 +148,11 @@ static bool ask_metric(struct guide *g)
 			break;
 		printf("   a number, please (e.g. 20 ms)\n");
 	}
-	json_object_set_new(g->ps, "problem_metric",
-			    json_pack("{s:s, s:s, s:f, s:f}", "name", name,
-				      "unit", *unit ? unit : unit2, "current", current,
-				      "expected", expected));
+	metric = json_pack("{s:s, s:s, s:f, s:f}", "name", name, "unit", *unit ? unit : unit2,
+			   "current", current, "expected", expected);
+	if (percentile_in(name) > 0)
+		json_object_set_new(metric, "percentile", json_real(percentile_in(name)));
+	json_object_set_new(g->ps, "problem_metric", metric);
 	return true;
 }
 

@@ -50,6 +50,7 @@ struct step_kind {
 	void (*refused)(struct step_ctx *ctx, const char *why);
 };
 
+
 /* What a person (or a script) sees while a playbook runs: cli/progress.c
  * draws these; the engine only calls them. Any may be NULL. */
 struct playbook_hooks {

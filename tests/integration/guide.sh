@@ -17,15 +17,17 @@ for i in $(seq 50); do
 	sleep 0.1
 done
 
-# 1. The whole week of the cpu playbook: answers, a bad number then a good
-# one, go on to tuesday, a bad menu choice then go on to wednesday, then
-# 2 = thursday with the CPU drill-down although the verdicts do not point
-# at it.
+# 1. A whole week (tests/fixtures/playbooks/guide-week.json: no judge step,
+# so no verdict on this busy shared machine can suggest the drill-down):
+# answers, a bad number then a good one, a bad menu choice then go on to
+# wednesday, then 2 = thursday with the CPU drill-down although the
+# verdicts do not point at it.
+week=tests/fixtures/playbooks/guide-week.json
 out="$SCRATCH/week.tar.gz"
 printf '%s\n' "the API is slow" "yes, until Monday" "a deploy on Monday" \
 	"p99 request latency" "fast" "250 ms" "20 ms" "every client" "nothing to add" \
-	fgsleep$$ 1 9 1 2 > "$SCRATCH/answers"
-"$FRIDAY" guide --playbook cpu -d 3 -o "$out" < "$SCRATCH/answers" > "$SCRATCH/stdout" 2> "$SCRATCH/stderr" ||
+	fgsleep$$ 9 1 2 > "$SCRATCH/answers"
+"$FRIDAY" guide --playbook "$week" -d 3 -o "$out" < "$SCRATCH/answers" > "$SCRATCH/stdout" 2> "$SCRATCH/stderr" ||
 	fail "guide exited $?: $(cat "$SCRATCH/stderr")"
 unpack "$out"
 ps='.run.problem_statement'
@@ -35,7 +37,7 @@ ps='.run.problem_statement'
 [ "$(jqr "$ps.affected")" = "every client" ] || fail "affected"
 [ "$(jqr "$ps.environment.notes")" = "nothing to add" ] || fail "environment notes"
 jqr "$ps.environment.seen" | grep -q "CPUs" || fail "environment not filled from the inventory"
-[ "$(jqr -c "$ps.problem_metric")" = '{"name":"p99 request latency","unit":"ms","current":250,"expected":20}' ] ||
+[ "$(jqr -c "$ps.problem_metric")" = '{"name":"p99 request latency","unit":"ms","current":250,"expected":20,"percentile":99}' ] ||
 	fail "problem_metric: $(jqr -c "$ps.problem_metric")"
 [ "$(jqr "[$ps.answers[].id] | join(\",\")")" = "M-PS-1,M-PS-2,M-PS-3,M-PS-4,M-PS-5,M-PS-6" ] ||
 	fail "answers: $(jqr -c "[$ps.answers[].id]")"
@@ -44,16 +46,16 @@ grep -q "a number, please" "$SCRATCH/stdout" || fail "'fast' was taken as a numb
 grep -q "a number from 1 to" "$SCRATCH/stdout" || fail "choice 9 was accepted"
 [ "$(jqr .run.target)" = "pid $sleeper" ] || fail "target is $(jqr .run.target), not pid $sleeper"
 [ "$(jqr '.run.partial // false')" = false ] || fail "a whole week marked partial"
-[ "$(jqr '[.stages[].id] | join(",")')" = monday,tuesday,wednesday,thursday ] || fail "stages $(jqr -c '[.stages[].id]')"
+[ "$(jqr '[.stages[].id] | join(",")')" = monday,wednesday,thursday ] || fail "stages $(jqr -c '[.stages[].id]')"
 jqr '.stages[] | select(.id == "thursday") | .steps[] | select(.id == "cpu-drill-down") | .why' |
 	grep -q "run anyway: chosen by the person" || fail "the chosen drill-down does not say why it ran"
-[ "$(jqr '[.run.guide[] | select(.action == "choice")] | length')" = 3 ] || fail "choices not recorded"
+[ "$(jqr '[.run.guide[] | select(.action == "choice")] | length')" = 2 ] || fail "choices not recorded"
 jqr '.run.guide[] | select(.action == "choice" and .before == "thursday") | .choice' |
 	grep -q "and also cpu-drill-down" || fail "choice 2 was not the drill-down"
 # Before each stage two lines: what and how long; after it, verdicts and findings.
 grep -q "^wednesday: Where the CPU time goes" "$SCRATCH/stdout" || fail "no announcement of wednesday"
 grep -q "^  steps: cpu-profile; about [0-9]* s" "$SCRATCH/stdout" || fail "no steps line"
-[ "$(grep -c "^Verdicts so far:" "$SCRATCH/stdout")" = 4 ] || fail "verdicts not shown after each stage"
+[ "$(grep -c "^Verdicts so far:" "$SCRATCH/stdout")" = 3 ] || fail "verdicts not shown after each stage"
 grep -q "^Findings so far: [0-9]" "$SCRATCH/stdout" || fail "no findings line"
 
 # 2. A process that does not exist, then a cgroup as the target, then q at

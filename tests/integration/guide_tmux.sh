@@ -44,7 +44,8 @@ for i in $(seq 50); do
 	sleep 0.1
 done
 out1="$SCRATCH/week.tar.gz"
-start week "$FRIDAY" guide --playbook cpu -d 6 -o "$out1"
+# guide-week.json has no judge step: no verdict can suggest the drill-down.
+start week "$FRIDAY" guide --playbook tests/fixtures/playbooks/guide-week.json -d 6 -o "$out1"
 answer week "1. What makes you think" "batch jobs take twice as long"
 answer week "2. Has this system ever performed well" "yes"
 answer week "3. What changed recently" "new input data"
@@ -55,8 +56,6 @@ answer week "5. Does the problem affect" "only this host"
 answer week "6. What is the environment\? friday sees: kernel" ""
 answer week "Is there a process or cgroup to look at" "hotg$$"
 wait_for week "the stages that follow look at pid $hot" 5
-answer week "Choose a number" "1"
-wait_for week "go on to wednesday" 20
 answer week "Choose a number" ""
 wait_for week "2\) thursday, and also cpu-drill-down" 30
 keys week -l 2
@@ -64,7 +63,7 @@ keys week Enter
 wait_for week "FRIDAY-EXIT=" 40
 screen week | grep -q "FRIDAY-EXIT=0" || fail "guide exited: $(screen week | grep FRIDAY-EXIT)"
 screen week | grep -q "The week is done" || fail "the week did not end as done"
-for p in "^monday: " "^tuesday: " "^wednesday: " "^thursday: " "  steps: .*about [0-9]+ s" \
+for p in "^monday: " "^wednesday: " "^thursday: " "  steps: .*about [0-9]+ s" \
 	"Verdicts so far" "Findings so far" "What next\?"; do
 	screen week | grep -Eq -- "$p" || fail "the terminal never showed '$p'"
 done

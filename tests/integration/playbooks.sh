@@ -78,6 +78,11 @@ unpack "$SCRATCH/mine.tar.gz"
 [ "$(jqr .run.playbook)" = mine-helper-g ] || fail "user playbook's name not recorded"
 [ "$(jqr '.stages[1].steps[0].status')" = skipped ] || fail "if-cpu ran on a host where cpu is not implicated"
 
+# The example in docs/playbooks.md is a playbook that runs.
+awk '/^```json$/ { on = 1; next } /^```$/ { if (on) exit } on' docs/playbooks.md > "$SCRATCH/doc.json"
+"$FRIDAY" run --playbook "$SCRATCH/doc.json" -d 2 --stages monday -o "$SCRATCH/doc.tar.gz" > /dev/null 2> "$SCRATCH/doc.err" ||
+	fail "the example in docs/playbooks.md does not run: $(cat "$SCRATCH/doc.err")"
+
 # refused FILE TEXT [-d N] [--stages L]: exit 2, no archive, stderr has TEXT.
 refused() {
 	file=$1 want=$2
@@ -102,6 +107,7 @@ printf '{"name": "slow",\n "stages": [{"id": "monday", "steps": [\n  {"id": "a",
 refused "$SCRATCH/slow.json" "impossible budget: playbook slow needs at least 30 s" -d 5
 refused quick "playbook quick has no stage friday" --stages friday
 refused "$SCRATCH/nonexistent.json" "nonexistent.json: cannot read"
+
 
 # friday list -v playbooks shows stages and steps with their conditions.
 "$FRIDAY" list -v playbooks > "$SCRATCH/list"
