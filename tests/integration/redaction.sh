@@ -20,6 +20,13 @@ env TOKEN=tok-h-SECRET-4242 CI_VAR=ghp_hHHHHhhhhHHHHhhhhHHHHhhhhHHHHhhhh4242 \
 	--bind="$ip4" --peer=fd00:4242::2 --mac=02:42:ac:11:42:02 &
 pid=$!
 at_exit "kill $pid 2>/dev/null"
+# Until the fork has exec'd, /proc shows this script's command line.
+i=0
+until tr '\0' ' ' < /proc/$pid/cmdline 2>/dev/null | grep -q "friday-h-secret --password"; do
+	i=$((i + 1))
+	[ $i -le 50 ] || fail "the secret holder never started"
+	sleep 0.1
+done
 
 # run NAME OPTIONS...: one archive, unpacked into $SCRATCH/NAME.
 run() {
