@@ -59,6 +59,24 @@ static void extract_oom_victim(const char *msg, json_t *extracted)
 		extracted_count(extracted, "victims", name);
 }
 
+/* "swapoff invoked oom-killer: gfp_mask=..., order=0, oom_score_adj=0" */
+static void extract_oom_invoker(const char *msg, json_t *extracted)
+{
+	char name[64];
+
+	if (sscanf(msg, "%63s invoked oom-killer", name) == 1 && strstr(msg, " invoked oom-killer"))
+		extracted_count(extracted, "invokers", name);
+}
+
+/* "Memory cgroup stats for /a/b:" printed with every memcg OOM */
+static void extract_memcg_stats(const char *msg, json_t *extracted)
+{
+	char memcg[256];
+
+	if (sscanf(msg, "Memory cgroup stats for %255[^:]", memcg) == 1)
+		extracted_count(extracted, "memcgs", memcg);
+}
+
 /* "oom-kill:constraint=CONSTRAINT_MEMCG,...,oom_memcg=/a,task_memcg=/a/b,task=x,pid=1,uid=0" */
 static void extract_oom_memcg(const char *msg, json_t *extracted)
 {
@@ -127,6 +145,11 @@ static void extract_lockup_task(const char *msg, json_t *extracted)
 static const struct err_pattern err_patterns[] = {
 	{ "ERR-01", "memory.oom_kill_logged", SEV_CRITICAL, { "Killed process " }, extract_oom_victim, true },
 	{ "ERR-01", "memory.oom_kill_logged", SEV_CRITICAL, { "oom-kill:", "task_memcg=" }, extract_oom_memcg, false },
+	{ "ERR-01", "memory.oom_no_victim_logged", SEV_WARNING, { "Out of memory and no killable processes" },
+	  NULL, true },
+	{ "ERR-01", "memory.oom_kill_logged", SEV_CRITICAL, { " invoked oom-killer" }, extract_oom_invoker, false },
+	{ "ERR-01", "memory.oom_kill_logged", SEV_CRITICAL, { "Memory cgroup stats for " }, extract_memcg_stats,
+	  false },
 	{ "ERR-02", "processes.hung_task", SEV_CRITICAL, { "INFO: task ", " blocked for more than " },
 	  extract_hung_task, true },
 	{ "ERR-03", "cpu.soft_lockup", SEV_CRITICAL, { "BUG: soft lockup" }, extract_lockup_task, true },

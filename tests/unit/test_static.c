@@ -146,6 +146,7 @@ static const struct expect {
 	{ "syscalls.no_btf", "warning", NULL, NULL },
 	/* past errors, all within the hour of the log's last record */
 	{ "memory.oom_kill_logged", "critical", "count", "3" },
+	{ "memory.oom_no_victim_logged", "warning", "count", "1" },
 	{ "processes.hung_task", "critical", "count", "1" },
 	{ "cpu.soft_lockup", "critical", NULL, NULL },
 	{ "cpu.rcu_stall", "critical", NULL, NULL },
@@ -215,6 +216,7 @@ static void test_tuned_badly_names_things(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(ex, "victims"), "java")), 2);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(ex, "victims"), "postgres")), 1);
 	assert_non_null(json_object_get(json_object_get(ex, "memcgs"), "/web/app"));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(ex, "invokers"), "java")), 1);
 	/* The user-space line claiming an OOM kill did not count. */
 	assert_null(json_object_get(json_object_get(ex, "victims"), "spoofed"));
 	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(f, "evidence"), "example")),
@@ -334,9 +336,9 @@ static void test_kmsg_reader_fixture(void **state)
 {
 	long nr = 0, nr_malformed = -1;
 
-	/* 30 records and 2 continuation lines; 4 malformed lines. */
-	assert_int_equal(kmsg_read_all(HOSTS "tuned-badly/dev/kmsg", count_record, &nr, &nr_malformed), 30);
-	assert_int_equal(nr, 30);
+	/* 32 records and 2 continuation lines; 4 malformed lines. */
+	assert_int_equal(kmsg_read_all(HOSTS "tuned-badly/dev/kmsg", count_record, &nr, &nr_malformed), 32);
+	assert_int_equal(nr, 32);
 	assert_int_equal(nr_malformed, 4);
 	assert_int_equal(kmsg_read_all(HOSTS "malformed/dev/kmsg", count_record, &nr, &nr_malformed), 0);
 	assert_int_equal(nr_malformed, 6);
@@ -351,7 +353,7 @@ static void test_past_errors_recency(void **state)
 	json_t *f;
 
 	/* Two hours after the last OOM kill (7.5 s after boot): history. */
-	assert_int_equal(past_errors_scan(r, kmsg, 7500000ULL + 7200ULL * 1000000, reason, sizeof(reason)), 16);
+	assert_int_equal(past_errors_scan(r, kmsg, 7500000ULL + 7200ULL * 1000000, reason, sizeof(reason)), 17);
 	f = find(r, "memory.oom_kill_logged", NULL, NULL);
 	assert_string_equal(sev_of(f), "warning");
 	assert_false(json_is_true(json_object_get(json_object_get(f, "evidence"), "recent")));
@@ -468,6 +470,42 @@ static void test_cgroup_thresholds(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A pure v2 host: the v2 root is /sys/fs/cgroup itself (no mountinfo, so
+ * the conventional places are tried), and nothing of v1 is there. */
+static void test_pure_v2_root(void **state)
+{
+	char root[] = "/tmp/friday-a2-unit.XXXXXX", cmd[64], reason[256];
+	struct report *r = report_new();
+	struct check_ctx ctx = { .report = r, .root = root };
+	json_t *f;
+
+	assert_non_null(mkdtemp(root));
+	put(root, "sys/fs/cgroup/cgroup.controllers", "cpu io memory pids\n");
+	put(root, "sys/fs/cgroup/system.slice/db.service/cpu.max", "20000 100000\n");
+	put(root, "sys/fs/cgroup/system.slice/db.service/cpu.stat",
+	    "usage_usec 9\nnr_periods 200\nnr_throttled 150\nthrottled_usec 3000000\n");
+	put(root, "sys/fs/cgroup/system.slice/db.service/io.max", "253:0 rbps=1048576 wbps=max riops=max wiops=max\n");
+	put(root, "sys/fs/cgroup/system.slice/db.service/cgroup.procs", "777\n");
+	put(root, "sys/dev/block/253:0/uevent", "MAJOR=253\nMINOR=0\nDEVNAME=dm-0\n");
+	assert_int_equal(check_cgroup_cpu(&ctx, reason, sizeof(reason)), CHECK_RAN);
+	assert_int_equal(check_cgroup_io(&ctx, reason, sizeof(reason)), CHECK_RAN);
+	f = find(r, "cpu.cgroup_throttled", "cgroup", "/system.slice/db.service");
+	assert_non_null(f);
+	assert_string_equal(sev_of(f), "critical");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(f, "evidence"), "hierarchy")), "v2");
+	f = find(r, "disk.cgroup_io_limit", "device", "dm-0");
+	assert_non_null(f);
+	assert_string_equal(sev_of(f), "warning");   /* it has a process */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(f, "evidence"),
+									  "limits"), "rbps")), 1048576);
+	/* No v1 memory hierarchy and no v2 memory files: nothing to say. */
+	assert_int_equal(check_cgroup_memory(&ctx, reason, sizeof(reason)), CHECK_RAN);
+	assert_int_equal(json_array_size(report_get(r, "findings")), 2);
+	report_free(r);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_cpulist_and_keyed(void **state)
 {
 	int64_t v;
@@ -501,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_live_kmsg),
 		cmocka_unit_test(test_fs_capacity_rule),
 		cmocka_unit_test(test_cgroup_thresholds),
+		cmocka_unit_test(test_pure_v2_root),
 		cmocka_unit_test(test_cpulist_and_keyed),
 	};
 
