@@ -11,9 +11,15 @@
 # and prints findings.
 . tests/lib.sh
 need_root
+# One copy at a time on a shared machine: the sysctl is host-wide.
+exec 9> /tmp/friday-a2-static-checks.lock
+flock -w 120 9 || fail "another static_checks.sh holds the lock for over 120 s"
 
-CPU_CG=/sys/fs/cgroup/cpu/friday-a2-quota
-IO_CG=/sys/fs/cgroup/blkio/friday-a2-io
+# Names of our own, per run: other copies of this test may run at once.
+CPU_NAME=friday-a2-quota-$$
+IO_NAME=friday-a2-io-$$
+CPU_CG=/sys/fs/cgroup/cpu/$CPU_NAME
+IO_CG=/sys/fs/cgroup/blkio/$IO_NAME
 SYSCTL=/proc/sys/net/ipv4/tcp_slow_start_after_idle
 [ -d /sys/fs/cgroup/cpu ] && [ -d /sys/fs/cgroup/blkio ] || fail "no cgroup v1 cpu and blkio controllers here"
 
@@ -56,14 +62,14 @@ mkdir "$IO_CG"
 at_exit "cg_remove $IO_CG"
 echo "$majmin 50" > "$IO_CG/blkio.throttle.read_iops_device"
 sh -c "echo \$\$ > $IO_CG/cgroup.procs; exec dd if=$loopdev of=/dev/null bs=4096 iflag=direct count=100000 status=none" &
-sleep 2   # some throttled CPU periods and some throttled reads
+sleep 1   # some throttled CPU periods and some throttled reads
 
 # friday check sees them ------------------------------------------------
 "$FRIDAY" check -v > "$SCRATCH/check.txt" || fail "friday check exited $?"
 grep -q 'cpu.cgroup_throttled' "$SCRATCH/check.txt" || fail "check shows no cpu.cgroup_throttled"
-grep -q 'cgroup /friday-a2-quota (v1 cpu) was throttled' "$SCRATCH/check.txt" ||
+grep -q "cgroup /$CPU_NAME (v1 cpu) was throttled" "$SCRATCH/check.txt" ||
 	fail "check does not name the throttled cgroup"
-grep -q "cgroup /friday-a2-io (v1 blkio) has an I/O limit on $loop ($majmin)" "$SCRATCH/check.txt" ||
+grep -q "cgroup /$IO_NAME (v1 blkio) has an I/O limit on $loop ($majmin)" "$SCRATCH/check.txt" ||
 	fail "check does not name the I/O-limited cgroup and $loop"
 grep -q "friday-a2-mnt (ext4 on $loopdev) is 9[0-9]% full" "$SCRATCH/check.txt" ||
 	fail "check does not show the nearly full file system"
@@ -75,13 +81,14 @@ grep -q 'network.slow_start_after_idle' "$SCRATCH/check.txt" &&
 unpack "$SCRATCH/run.tar.gz"
 [ "$(jqr '[.stages[].steps[] | select(.id == "static-checks" or .id == "past-errors") | .status] | join(",")')" = "ok,ok" ] ||
 	fail "static-checks and past-errors steps are not both ok"
-sev=$(jqr '.findings[] | select(.id == "cpu.cgroup_throttled" and .evidence.cgroup == "/friday-a2-quota") | .severity')
+thr='.findings[] | select(.id == "cpu.cgroup_throttled" and .evidence.cgroup == $cg)'
+sev=$(jqr --arg cg "/$CPU_NAME" "$thr | .severity")
 [ "$sev" = critical ] || fail "throttled cgroup severity is '$sev', not critical (quota 10% of a spinning CPU)"
-[ "$(jqr '.findings[] | select(.id == "cpu.cgroup_throttled" and .evidence.cgroup == "/friday-a2-quota") | .evidence.hierarchy')" = "v1 cpu" ] ||
+[ "$(jqr --arg cg "/$CPU_NAME" "$thr | .evidence.hierarchy")" = "v1 cpu" ] ||
 	fail "throttled cgroup's hierarchy is not v1 cpu"
-jqr '.findings[] | select(.id == "cpu.cgroup_throttled" and .evidence.cgroup == "/friday-a2-quota") | .evidence.throttled_pct' |
+jqr --arg cg "/$CPU_NAME" "$thr | .evidence.throttled_pct" |
 	awk '{ exit !($1 > 50) }' || fail "throttled_pct not above 50 for a 10% quota on a spinning loop"
-io=$(jqr ".findings[] | select(.id == \"disk.cgroup_io_limit\" and .evidence.cgroup == \"/friday-a2-io\")")
+io=$(jqr ".findings[] | select(.id == \"disk.cgroup_io_limit\" and .evidence.cgroup == \"/$IO_NAME\")")
 [ "$(echo "$io" | jq -r .evidence.device)" = "$loop" ] || fail "I/O limit finding names device '$(echo "$io" | jq -r .evidence.device)', not $loop"
 [ "$(echo "$io" | jq -r .evidence.limits.riops)" = 50 ] || fail "I/O limit finding lacks riops=50"
 [ "$(echo "$io" | jq -r .severity)" = warning ] || fail "I/O limit on a busy cgroup is not a warning"
@@ -96,7 +103,7 @@ cg_remove "$IO_CG"
 umount "$SCRATCH/friday-a2-mnt"
 echo 1 > $SYSCTL
 "$FRIDAY" check -v > "$SCRATCH/after.txt" || fail "friday check exited $?"
-grep -q 'friday-a2' "$SCRATCH/after.txt" && fail "findings about friday-a2 remain after cleanup"
+grep -Eq "$CPU_NAME|$IO_NAME|$loopdev" "$SCRATCH/after.txt" && fail "findings about friday-a2 remain after cleanup"
 grep -q 'network.slow_start_after_idle' "$SCRATCH/after.txt" || fail "slow start after idle not reported at 1"
 echo "$old_slow_start" > $SYSCTL
 
