@@ -88,6 +88,11 @@ static void html_cut_note(struct strbuf *sb, json_t *run)
 	json_t *c;
 	size_t i;
 
+	if (json_string_value(json_object_get(run, "over_cap"))) {
+		sb_append(sb, "<p class=\"note\" id=\"over-cap\">");
+		sb_html(sb, json_string_value(json_object_get(run, "over_cap")));
+		sb_append(sb, "</p>\n");
+	}
 	if (!json_array_size(json_object_get(run, "cut")))
 		return;
 	sb_append(sb, "<div class=\"note\" id=\"cut\"><b>Cut from this archive:</b><ul>");

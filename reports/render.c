@@ -359,7 +359,15 @@ static int render_within_budget(struct report *red, struct render_opts *ro, stru
 					 (unsigned long long)(total >> 10), (long long)(ro->free_bytes >> 10));
 				return -ENOSPC;
 			}
-			return 0;   /* over the cap with nothing left to cut: say so, write it */
+			/* Over the cap with nothing left to cut: the report itself
+			 * is written whole, and says so (rendered again with the note). */
+			if (json_object_get(report_get(red, "run"), "over_cap"))
+				return 0;
+			json_object_set_new(report_get(red, "run"), "over_cap", json_sprintf(
+				"the report's own files (%.1f MiB) are over the %.1f MiB cap; "
+				"they are written whole", total / 1048576.0, limit / 1048576.0));
+			out_files_free(out);
+			continue;
 		}
 		size_t b = biggest_blob(red);
 

@@ -251,6 +251,11 @@ static void summary_archive_notes(struct strbuf *sb, struct report *r)
 	} else if (red) {
 		sb_append(sb, "\nNot redacted (--no-redact): may hold secrets and host names.\n");
 	}
+	if (json_string_value(json_object_get(run, "over_cap"))) {
+		snprintf(line, sizeof(line), "Size: %s", jstr(run, "over_cap", ""));
+		sb_wrap(sb, line, SUMMARY_COLS, 0, 6);
+		sb_append(sb, "\n");
+	}
 	json_array_foreach(json_object_get(run, "cut"), i, c) {
 		snprintf(line, sizeof(line), "Cut: %s (%.1f MiB): %s", jstr(c, "path", "?"),
 			 json_integer_value(json_object_get(c, "bytes")) / 1048576.0, jstr(c, "reason", ""));

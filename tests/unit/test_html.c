@@ -262,6 +262,14 @@ static void test_size_cap_cuts_biggest(void **state)
 	assert_non_null(strstr(man->data, "\"cut\""));
 	out_files_free(&o);
 
+	/* a cap below the report's own files: written whole, and said */
+	ro.max_bytes = 1;
+	assert_int_equal(report_render_opts(r, &ro, &o), 0);
+	assert_non_null(out_files_find(&o, "report.html"));
+	assert_non_null(strstr(out_files_find(&o, "summary.txt")->data, "over the"));
+	assert_non_null(strstr(out_files_find(&o, "report.html")->data, "id=\"over-cap\""));
+	out_files_free(&o);
+
 	/* too little free space for the report itself: a clear failure */
 	ro.max_bytes = 0;
 	ro.free_bytes = 1000;
