@@ -218,22 +218,6 @@ static double step_weight(json_t *step)
 }
 
 /* Sum of the weights of the steps that may still run, this one included. */
-static double weights_left(struct playbook_exec *x, size_t from_stage, size_t from_step)
-{
-	json_t *stage, *step;
-	double sum = 0;
-	size_t i, j;
-
-	json_array_foreach(json_object_get(x->pb, "stages"), i, stage) {
-		if (i < from_stage || !playbook_stage_selected(x->opts->stages, stage_id(stage)))
-			continue;
-		json_array_foreach(json_object_get(stage, "steps"), j, step)
-			if (i > from_stage || j >= from_step)
-				sum += step_weight(step);
-	}
-	return sum;
-}
-
 static bool forced(json_t *force, const char *id)
 {
 	json_t *f;
@@ -243,6 +227,65 @@ static bool forced(json_t *force, const char *id)
 		if (!strcmp(json_string_value(f), "*") || !strcmp(json_string_value(f), id))
 			return true;
 	return false;
+}
+
+/* Whether a later step of the stage now running will run, as far as can be
+ * told now: its condition holds on the verdicts so far, or it is forced. */
+static bool will_run_now(struct playbook_exec *x, json_t *step)
+{
+	json_t *when = json_object_get(step, "when");
+	char why[512];
+
+	return !when || forced(x->force, json_string_value(json_object_get(step, "id"))) ||
+	       playbook_when_holds(when, x->report, why, sizeof(why));
+}
+
+/* The weights of the steps that may still run, this one included. The
+ * drill-downs of a later stage (steps with "when") are alternatives of
+ * which few fire: together they reserve the largest of their weights, not
+ * the sum, so they do not starve the stages before them. In the stage now
+ * running their conditions can be judged, so only those that hold count. */
+static double later_stages_weights(struct playbook_exec *x, size_t after_stage)
+{
+	json_t *stage, *step;
+	double sum = 0, drill_max;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(x->pb, "stages"), i, stage) {
+		if (i <= after_stage || !playbook_stage_selected(x->opts->stages, stage_id(stage)))
+			continue;
+		drill_max = 0;
+		json_array_foreach(json_object_get(stage, "steps"), j, step) {
+			if (!json_object_get(step, "when"))
+				sum += step_weight(step);
+			else if (step_weight(step) > drill_max)
+				drill_max = step_weight(step);
+		}
+		sum += drill_max;
+	}
+	return sum;
+}
+
+/* The weights of the steps from_step on in stage stage_idx that will run
+ * as far as can be told now; from_step itself always counts (it is about
+ * to run). */
+static double stage_weights_now(struct playbook_exec *x, size_t stage_idx, size_t from_step,
+				bool count_first)
+{
+	json_t *stage = json_array_get(json_object_get(x->pb, "stages"), stage_idx), *step;
+	double sum = 0;
+	size_t j;
+
+	json_array_foreach(json_object_get(stage, "steps"), j, step)
+		if (j >= from_step && ((count_first && j == from_step) || will_run_now(x, step)))
+			sum += step_weight(step);
+	return sum;
+}
+
+static double weights_left(struct playbook_exec *x, size_t from_stage, size_t from_step)
+{
+	return stage_weights_now(x, from_stage, from_step, true) +
+	       later_stages_weights(x, from_stage);
 }
 
 static void hook_end(struct playbook_exec *x, const char *stage, const char *id,
@@ -366,13 +409,10 @@ static bool run_step(struct playbook_exec *x, json_t *step, const char *stage, b
 
 double playbook_stage_budget_s(struct playbook_exec *x, size_t stage_idx)
 {
-	json_t *stage = json_array_get(json_object_get(x->pb, "stages"), stage_idx), *step;
 	double left_s = seconds_until(windows_end_ns(x));
-	double wsum = weights_left(x, stage_idx, 0), mine = 0;
-	size_t j;
+	double mine = stage_weights_now(x, stage_idx, 0, false);
+	double wsum = mine + later_stages_weights(x, stage_idx);
 
-	json_array_foreach(json_object_get(stage, "steps"), j, step)
-		mine += step_weight(step);
 	return wsum > 0 ? left_s * mine / wsum : 0;
 }
 
@@ -383,6 +423,7 @@ void playbook_exec_init(struct playbook_exec *x, json_t *pb, const struct run_op
 	x->opts = opts;
 	x->report = r;
 	x->hooks = hooks;
+	x->force = NULL;
 	x->deadline_ns = now_mono_ns() + (uint64_t)opts->duration_s * 1000000000ull;
 }
 
@@ -395,6 +436,7 @@ int playbook_run_stage(struct playbook_exec *x, size_t stage_idx, json_t *force)
 
 	if (!stage)
 		return 0;
+	x->force = force;
 	json_array_foreach(json_object_get(stage, "steps"), j, step) {
 		double budget = 0;
 		uint64_t deadline = 0;
@@ -402,6 +444,7 @@ int playbook_run_stage(struct playbook_exec *x, size_t stage_idx, json_t *force)
 
 		nr_ran += run_step(x, step, sid, has_time, budget, deadline, force);
 	}
+	x->force = NULL;
 	return nr_ran;
 }
 

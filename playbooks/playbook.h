@@ -70,6 +70,7 @@ struct playbook_exec {
 	struct report *report;
 	uint64_t deadline_ns;
 	const struct playbook_hooks *hooks;
+	json_t *force;            /* the stage now running: steps run whatever "when" says */
 };
 
 /* The table of step kinds (playbooks/steps.c), NULL-name terminated. */

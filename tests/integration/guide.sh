@@ -49,6 +49,10 @@ grep -q "a number from 1 to" "$SCRATCH/stdout" || fail "choice 9 was accepted"
 [ "$(jqr '[.stages[].id] | join(",")')" = monday,wednesday,thursday ] || fail "stages $(jqr -c '[.stages[].id]')"
 jqr '.stages[] | select(.id == "thursday") | .steps[] | select(.id == "cpu-drill-down") | .why' |
 	grep -q "run anyway: chosen by the person" || fail "the chosen drill-down does not say why it ran"
+# The drill-down ran the profile collector again: its own files, no clash.
+[ -z "$(tar tzf "$out" | sort | uniq -d)" ] || fail "the archive holds a file twice: $(tar tzf "$out" | sort | uniq -d)"
+[ "$(jqr -c '[.profiles[] | select(.kind == "cpu") | [.name, .step]]')" = '[["cpu","cpu-profile"],["cpu-2","cpu-drill-down"]]' ] ||
+	fail "profiles of the two steps: $(jqr -c '[.profiles[] | [.name, .step]]')"
 [ "$(jqr '[.run.guide[] | select(.action == "choice")] | length')" = 2 ] || fail "choices not recorded"
 jqr '.run.guide[] | select(.action == "choice" and .before == "thursday") | .choice' |
 	grep -q "and also cpu-drill-down" || fail "choice 2 was not the drill-down"

@@ -297,6 +297,51 @@ static void test_engine_records(void **state)
 	json_decref(pb);
 }
 
+static double budget_of[8];
+static const char *budget_ids[] = { "t", "d1", "d2" };
+
+static void note_budget(void *arg, const char *stage, const char *step, const char *title,
+			double budget_s, uint64_t run_deadline_ns)
+{
+	for (size_t i = 0; i < sizeof(budget_ids) / sizeof(budget_ids[0]); i++)
+		if (!strcmp(step, budget_ids[i]))
+			budget_of[i] = budget_s;
+}
+
+/* Drill-downs of a later stage reserve the largest of their weights, not
+ * the sum; in their own stage only those whose condition holds share. */
+static void test_drill_downs_share_time(void **state)
+{
+	struct playbook_hooks hooks = { .step_begin = note_budget };
+	struct run_opts opts = { .duration_s = 10 };
+	struct report *r = report_new();
+	struct playbook_exec x;
+	char err[512];
+	json_t *pb = playbook_parse(
+		"{\"name\": \"b\", \"stages\": ["
+		"{\"id\": \"tuesday\", \"steps\": [{\"id\": \"t\", \"run\": \"inventory\"}]},"
+		"{\"id\": \"thursday\", \"steps\": ["
+		" {\"id\": \"d1\", \"run\": \"inventory\", \"when\": {\"verdict\": {\"cpu\": [\"implicated\"]}}},"
+		" {\"id\": \"d2\", \"run\": \"inventory\", \"when\": {\"verdict\": {\"disk\": [\"implicated\"]}}},"
+		" {\"id\": \"d3\", \"run\": \"inventory\", \"when\": {\"verdict\": {\"locks\": [\"implicated\"]}}}]}]}",
+		"b.json", err, sizeof(err));
+
+	assert_non_null(pb);
+	memset(budget_of, 0, sizeof(budget_of));
+	playbook_exec_init(&x, pb, &opts, r, &hooks);
+	/* 10 s less the 1.5 s closing reserve: t and the drill-downs half each. */
+	assert_true(playbook_stage_budget_s(&x, 0) > 4.0 && playbook_stage_budget_s(&x, 0) < 4.4);
+	playbook_run_stage(&x, 0, NULL);
+	assert_true(budget_of[0] > 4.0 && budget_of[0] < 4.4);
+	report_set_health(r, "cpu", VERDICT_IMPLICATED, "saturated");
+	/* Only d1 holds: it gets all that is left (t used almost nothing). */
+	playbook_run_stage(&x, 1, NULL);
+	assert_true(budget_of[1] > 8.0);
+	assert_true(budget_of[2] == 0);
+	report_free(r);
+	json_decref(pb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_conditions),
 		cmocka_unit_test(test_stage_filter),
 		cmocka_unit_test(test_engine_records),
+		cmocka_unit_test(test_drill_downs_share_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
