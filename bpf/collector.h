@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <bpf/libbpf.h>
+
 #include "lib/options.h"
 #include "reports/report.h"
 
@@ -31,6 +33,9 @@ struct collector_ops {
 	int (*harvest)(struct collector *c, struct report *r);
 	/* Free everything; safe after a failed start. */
 	void (*destroy)(struct collector *c);
+	/* Optional: the loaded BPF object, read after harvest, so the collect
+	 * step records its programs' run time in report.overhead.collectors. */
+	struct bpf_object *(*object)(struct collector *c);
 };
 
 struct collector {

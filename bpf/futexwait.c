@@ -450,7 +450,6 @@ static int futexwait_harvest(struct collector *c, struct report *r)
 		hist_append(report_get(r, "histograms"),
 			    hist_json("locks.kernel_lock_wait", "us", "futexwait", slots[FW_HIST_LOCK],
 				      HIST_SLOTS, 0));
-	probe_record_overhead(c, p->skel->obj, attach_kind_name(p->kind));
 	return 0;
 }
 
@@ -466,6 +465,13 @@ static void futexwait_destroy(struct collector *c)
 	c->priv = NULL;
 }
 
+static struct bpf_object *futexwait_object(struct collector *c)
+{
+	struct futexwait_priv *p = c->priv;
+
+	return p && p->skel ? p->skel->obj : NULL;
+}
+
 const struct collector_ops futexwait_collector = {
 	.name = "futexwait",
 	.subsystem = "locks",
@@ -475,4 +481,5 @@ const struct collector_ops futexwait_collector = {
 	.stop = futexwait_stop,
 	.harvest = futexwait_harvest,
 	.destroy = futexwait_destroy,
+	.object = futexwait_object,
 };

@@ -105,7 +105,7 @@ long probe_map_dump(int map_fd, size_t key_size, size_t val_size, uint32_t max_e
 	return n;
 }
 
-void probe_record_overhead(struct collector *c, struct bpf_object *obj, const char *attach)
+void probe_record_overhead(struct collector *c, struct bpf_object *obj)
 {
 	json_t *all = json_object_get(report_get(c->report, "overhead"), "collectors"), *mine;
 	struct bpf_program *prog;
@@ -116,6 +116,8 @@ void probe_record_overhead(struct collector *c, struct bpf_object *obj, const ch
 		all = json_object();
 		json_object_set_new(report_get(c->report, "overhead"), "collectors", all);
 	}
+	if (!obj)
+		return;
 	bpf_object__for_each_program(prog, obj) {
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
@@ -135,7 +137,6 @@ void probe_record_overhead(struct collector *c, struct bpf_object *obj, const ch
 		mine = json_object();
 		json_object_set_new(all, c->ops->name, mine);
 	}
-	json_object_set_new(mine, "attach", json_string(attach));
 	json_object_set_new(mine, "programs", json_integer(nr_progs));
 	json_object_set_new(mine, "bpf_run_time_ns", json_integer((json_int_t)run_ns));
 	json_object_set_new(mine, "bpf_run_count", json_integer((json_int_t)run_cnt));

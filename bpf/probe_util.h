@@ -28,8 +28,9 @@ long probe_map_dump(int map_fd, size_t key_size, size_t val_size, uint32_t max_e
 
 /* Records into report.overhead.collectors.NAME: bpf_run_time_ns and
  * bpf_run_count summed over the object's loaded programs (zero when
- * kernel.bpf_stats_enabled was off), and the attach kind used. */
-void probe_record_overhead(struct collector *c, struct bpf_object *obj, const char *attach);
+ * kernel.bpf_stats_enabled was off). The collect step calls it for every
+ * collector with an object op. */
+void probe_record_overhead(struct collector *c, struct bpf_object *obj);
 
 /* Reads a comm from a kernel buffer into a JSON-safe string. */
 void probe_comm(char *dst, size_t len, const char *src, size_t src_len);

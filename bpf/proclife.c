@@ -206,7 +206,6 @@ static int proclife_harvest(struct collector *c, struct report *r)
 	json_object_set_new(report_get(r, "measurements"), "proclife", m);
 	hist_append(report_get(r, "histograms"),
 		    hist_json("processes.lifetime", "us", "proclife", slots, HIST_SLOTS, 0));
-	probe_record_overhead(c, p->skel->obj, attach_kind_name(p->kind));
 	return 0;
 }
 
@@ -222,6 +221,13 @@ static void proclife_destroy(struct collector *c)
 	c->priv = NULL;
 }
 
+static struct bpf_object *proclife_object(struct collector *c)
+{
+	struct proclife_priv *p = c->priv;
+
+	return p && p->skel ? p->skel->obj : NULL;
+}
+
 const struct collector_ops proclife_collector = {
 	.name = "proclife",
 	.subsystem = "processes",
@@ -231,4 +237,5 @@ const struct collector_ops proclife_collector = {
 	.stop = proclife_stop,
 	.harvest = proclife_harvest,
 	.destroy = proclife_destroy,
+	.object = proclife_object,
 };

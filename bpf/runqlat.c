@@ -245,7 +245,6 @@ static int runqlat_harvest(struct collector *c, struct report *r)
 	json_object_set_new(report_get(r, "measurements"), "runqlat", m);
 	hist_append(report_get(r, "histograms"), h_cpu);
 	hist_append(report_get(r, "histograms"), h_proc);
-	probe_record_overhead(c, p->skel->obj, attach_kind_name(p->kind));
 	return 0;
 }
 
@@ -261,6 +260,13 @@ static void runqlat_destroy(struct collector *c)
 	c->priv = NULL;
 }
 
+static struct bpf_object *runqlat_object(struct collector *c)
+{
+	struct runqlat_priv *p = c->priv;
+
+	return p && p->skel ? p->skel->obj : NULL;
+}
+
 const struct collector_ops runqlat_collector = {
 	.name = "runqlat",
 	.subsystem = "cpu",
@@ -271,4 +277,5 @@ const struct collector_ops runqlat_collector = {
 	.stop = runqlat_stop,
 	.harvest = runqlat_harvest,
 	.destroy = runqlat_destroy,
+	.object = runqlat_object,
 };

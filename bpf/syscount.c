@@ -317,7 +317,6 @@ static int syscount_harvest(struct collector *c, struct report *r)
 	json_object_set(m, "missing_probes", p->missing);
 	json_object_set_new(report_get(r, "measurements"), "syscount", m);
 	hist_append(report_get(r, "histograms"), hist);
-	probe_record_overhead(c, p->skel->obj, attach_kind_name(p->kind));
 	free(totals);
 	return 0;
 }
@@ -334,6 +333,13 @@ static void syscount_destroy(struct collector *c)
 	c->priv = NULL;
 }
 
+static struct bpf_object *syscount_object(struct collector *c)
+{
+	struct syscount_priv *p = c->priv;
+
+	return p && p->skel ? p->skel->obj : NULL;
+}
+
 const struct collector_ops syscount_collector = {
 	.name = "syscount",
 	.subsystem = "syscalls",
@@ -343,4 +349,5 @@ const struct collector_ops syscount_collector = {
 	.stop = syscount_stop,
 	.harvest = syscount_harvest,
 	.destroy = syscount_destroy,
+	.object = syscount_object,
 };

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bpf/collector.h"
+#include "bpf/probe_util.h"
 #include "lib/util.h"
 #include "playbooks/playbook.h"
 
@@ -116,6 +117,8 @@ static void stop_harvest_all(struct collector *cs, size_t n, struct report *r)
 		err = cs[i].ops->harvest(&cs[i], r);
 		record(r, cs[i].ops->name, err ? "failed" : "ok",
 		       err ? strerror(-err) : "", cs[i].window_s, cs[i].lost_events);
+		if (cs[i].ops->object)
+			probe_record_overhead(&cs[i], cs[i].ops->object(&cs[i]));
 		if (cs[i].ops->destroy)
 			cs[i].ops->destroy(&cs[i]);
 	}

@@ -31,3 +31,11 @@ echo "getppid: workload made 23000, syscount counted ${got:-none} ($(jqr .measur
 [ "$(jqr '.measurements.syscount.syscalls[] | select(.name == "getppid") | .errors')" = 0 ] ||
 	fail "getppid counted as failing"
 [ "$(jqr .measurements.syscount.lost_events)" = 0 ] || fail "lost events"
+# Overhead: both programs ran at least once per getppid enter and exit
+# (the -p filter is inside them), and their run time was recorded while
+# the collect step had BPF statistics on.
+[ "$(jqr .overhead.bpf_stats.enabled)" = true ] || fail "BPF stats were not on: $(jqr -c .overhead.bpf_stats)"
+runs=$(jqr .overhead.collectors.syscount.bpf_run_count)
+[ "$runs" -ge 46000 ] || fail "bpf_run_count $runs < 2 x 23000"
+[ "$(jqr .overhead.collectors.syscount.bpf_run_time_ns)" -gt 0 ] || fail "no BPF run time recorded"
+echo "syscount overhead: $runs program runs, $(jqr .overhead.collectors.syscount.bpf_ns_per_run | cut -d. -f1) ns each"
