@@ -11,8 +11,9 @@ v2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 [ -n "$v2" ] || fail "no cgroup v2 hierarchy mounted"
 cg="$v2/friday-helper-c-$$"
 mkdir "$cg" || fail "cannot make $cg"
-# Cleanups run in a subshell (no wait there): empty the group, then remove it.
-at_exit "kill \$(cat '$cg/cgroup.procs') 2>/dev/null; i=0; while [ -s '$cg/cgroup.procs' ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done; rmdir '$cg'"
+# Cleanups run in a subshell (no wait there): empty the group, then remove
+# it (cgroup.procs always has size 0: read it, do not test -s).
+at_exit "kill \$(cat '$cg/cgroup.procs') 2>/dev/null; i=0; while [ -n \"\$(cat '$cg/cgroup.procs')\" ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done; rmdir '$cg'"
 sh -c "echo \$\$ > '$cg/cgroup.procs' && exec dd if=/dev/zero of=/dev/null bs=1" 2> /dev/null &
 inside=$!
 dd if=/dev/zero of=/dev/null bs=1 2> /dev/null &
