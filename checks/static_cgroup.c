@@ -290,11 +290,11 @@ static long long io_done(const struct cgroup_dir *cg, const char *majmin)
 
 	if (!text && !cg->v2)
 		text = cg_alloc(cg, "blkio.throttle.io_serviced");
-	for (char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+	for (const char *line = text ? text : ""; *line; line = next_line(line)) {
 		if (strncmp(line, majmin, mlen) || line[mlen] != ' ')
 			continue;
 		if (cg->v2) {
-			char *ri = strstr(line, "rios="), *wi = strstr(line, "wios=");
+			const char *ri = strstr(line, "rios="), *wi = strstr(line, "wios=");
 
 			if (ri && wi && sscanf(ri + 5, "%lld", &r) == 1 && sscanf(wi + 5, "%lld", &w) == 1)
 				total = r + w;

@@ -16,10 +16,15 @@
 int ck_line(const struct check_ctx *ctx, const char *path, char *buf, size_t len);
 /* A single decimal (or 0x hex) number in ROOT/path; -EINVAL when malformed. */
 int ck_s64(const struct check_ctx *ctx, const char *path, int64_t *val);
+/* ck_s64, or -errno with reason "no readable PATH" for a check that cannot
+ * go on without the number. */
+int ck_need_s64(const struct check_ctx *ctx, const char *path, int64_t *val, char *reason, size_t len);
 /* Whole ROOT/path, malloc'd and NUL-terminated; NULL when unreadable. */
 char *ck_alloc(const struct check_ctx *ctx, const char *path);
 /* Parses "N" strictly (whole string, optional trailing spaces). */
 int parse_s64(const char *text, int64_t *val);
+/* The start of the line after this one (or the terminating NUL). */
+const char *next_line(const char *line);
 /* The "KEY VALUE" line of a flat keyed file such as cpu.stat or
  * memory.events; -ENOENT when the key is absent. */
 int keyed_get(const char *text, const char *key, int64_t *val);

@@ -212,10 +212,8 @@ CHECK_FN(check_perf_paranoid)
 	int64_t level;
 	bool privileged = ck_has_cap(ctx, CAP_PERFMON_NR) || ck_has_cap(ctx, CAP_SYS_ADMIN_NR);
 
-	if (ck_s64(ctx, "/proc/sys/kernel/perf_event_paranoid", &level)) {
-		snprintf(reason, len, "no /proc/sys/kernel/perf_event_paranoid (no perf events)");
+	if (ck_need_s64(ctx, "/proc/sys/kernel/perf_event_paranoid", &level, reason, len))
 		return CHECK_NOT_APPLICABLE;
-	}
 	if (level >= 2 && !privileged)
 		report_add_finding(ctx->report, "syscalls.perf_restricted", SEV_WARNING,
 			json_pack("{s:I, s:b}", "perf_event_paranoid", (json_int_t)level, "privileged", privileged),
@@ -253,10 +251,8 @@ CHECK_FN(check_kptr_restrict)
 	int64_t level;
 	bool syslog = ck_has_cap(ctx, CAP_SYSLOG_NR);
 
-	if (ck_s64(ctx, "/proc/sys/kernel/kptr_restrict", &level)) {
-		snprintf(reason, len, "no readable /proc/sys/kernel/kptr_restrict");
+	if (ck_need_s64(ctx, "/proc/sys/kernel/kptr_restrict", &level, reason, len))
 		return CHECK_NOT_APPLICABLE;
-	}
 	if (level >= 2 || (level == 1 && !syslog))
 		report_add_finding(ctx->report, "syscalls.kptr_restricted", SEV_WARNING,
 			json_pack("{s:I, s:b}", "kptr_restrict", (json_int_t)level, "cap_syslog", syslog),

@@ -49,10 +49,8 @@ CHECK_FN(check_swappiness)
 	int64_t swappiness;
 	int nr_swaps = 0;
 
-	if (ck_s64(ctx, "/proc/sys/vm/swappiness", &swappiness)) {
-		snprintf(reason, len, "no readable /proc/sys/vm/swappiness");
+	if (ck_need_s64(ctx, "/proc/sys/vm/swappiness", &swappiness, reason, len))
 		return CHECK_NOT_APPLICABLE;
-	}
 	swaps = ck_alloc(ctx, "/proc/swaps");
 	/* The first line is the header; each further line is a swap area. */
 	for (char *s = swaps ? strchr(swaps, '\n') : NULL; s && s[1]; s = strchr(s + 1, '\n'))
@@ -101,10 +99,8 @@ CHECK_FN(check_overcommit)
 	int64_t mode;
 	char *mi;
 
-	if (ck_s64(ctx, "/proc/sys/vm/overcommit_memory", &mode)) {
-		snprintf(reason, len, "no readable /proc/sys/vm/overcommit_memory");
+	if (ck_need_s64(ctx, "/proc/sys/vm/overcommit_memory", &mode, reason, len))
 		return CHECK_NOT_APPLICABLE;
-	}
 	if (mode != 2)
 		return CHECK_RAN;
 	mi = procfs_read_alloc(ctx->root ? ctx->root : "", "meminfo");
@@ -175,10 +171,8 @@ CHECK_FN(check_zone_reclaim)
 {
 	int64_t mode;
 
-	if (ck_s64(ctx, "/proc/sys/vm/zone_reclaim_mode", &mode)) {
-		snprintf(reason, len, "no readable /proc/sys/vm/zone_reclaim_mode");
+	if (ck_need_s64(ctx, "/proc/sys/vm/zone_reclaim_mode", &mode, reason, len))
 		return CHECK_NOT_APPLICABLE;
-	}
 	if (mode != 0)
 		report_add_finding(ctx->report, "memory.zone_reclaim_on", SEV_WARNING,
 			json_pack("{s:I, s:i}", "zone_reclaim_mode", (json_int_t)mode, "reference", 0),
@@ -267,10 +261,8 @@ CHECK_FN(check_dirty_ratios)
 	uint64_t mem_kb = 0;
 	char *mi;
 
-	if (ck_s64(ctx, "/proc/sys/vm/dirty_ratio", &ratio)) {
-		snprintf(reason, len, "no readable /proc/sys/vm/dirty_ratio");
+	if (ck_need_s64(ctx, "/proc/sys/vm/dirty_ratio", &ratio, reason, len))
 		return CHECK_NOT_APPLICABLE;
-	}
 	ck_s64(ctx, "/proc/sys/vm/dirty_background_ratio", &bg_ratio);
 	ck_s64(ctx, "/proc/sys/vm/dirty_bytes", &bytes);
 	ck_s64(ctx, "/proc/sys/vm/dirty_background_bytes", &bg_bytes);

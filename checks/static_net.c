@@ -114,10 +114,8 @@ CHECK_FN(check_listen_backlog)
 	int64_t somaxconn, syn_backlog = -1, overflows = 0, drops = 0;
 	char *netstat;
 
-	if (ck_s64(ctx, "/proc/sys/net/core/somaxconn", &somaxconn)) {
-		snprintf(reason, len, "no readable net.core.somaxconn");
+	if (ck_need_s64(ctx, "/proc/sys/net/core/somaxconn", &somaxconn, reason, len))
 		return CHECK_NOT_APPLICABLE;
-	}
 	ck_s64(ctx, "/proc/sys/net/ipv4/tcp_max_syn_backlog", &syn_backlog);
 	netstat = procfs_read_alloc(root_of(ctx), "net/netstat");
 	if (netstat) {
@@ -211,10 +209,8 @@ CHECK_FN(check_slow_start_idle)
 {
 	int64_t v;
 
-	if (ck_s64(ctx, "/proc/sys/net/ipv4/tcp_slow_start_after_idle", &v)) {
-		snprintf(reason, len, "no readable net.ipv4.tcp_slow_start_after_idle");
+	if (ck_need_s64(ctx, "/proc/sys/net/ipv4/tcp_slow_start_after_idle", &v, reason, len))
 		return CHECK_NOT_APPLICABLE;
-	}
 	if (v == 1)
 		report_add_finding(ctx->report, "network.slow_start_after_idle", SEV_INFO,
 			json_pack("{s:i, s:i}", "tcp_slow_start_after_idle", 1, "reference", 0),
@@ -258,10 +254,8 @@ CHECK_FN(check_ip_forward)
 {
 	int64_t v;
 
-	if (ck_s64(ctx, "/proc/sys/net/ipv4/ip_forward", &v)) {
-		snprintf(reason, len, "no readable /proc/sys/net/ipv4/ip_forward");
+	if (ck_need_s64(ctx, "/proc/sys/net/ipv4/ip_forward", &v, reason, len))
 		return CHECK_NOT_APPLICABLE;
-	}
 	if (v == 1)
 		report_add_finding(ctx->report, "network.ip_forwarding", SEV_INFO,
 				   json_pack("{s:i}", "ip_forward", 1),

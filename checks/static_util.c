@@ -48,6 +48,15 @@ int ck_s64(const struct check_ctx *ctx, const char *path, int64_t *val)
 	return err ? err : parse_s64(text, val);
 }
 
+int ck_need_s64(const struct check_ctx *ctx, const char *path, int64_t *val, char *reason, size_t len)
+{
+	int err = ck_s64(ctx, path, val);
+
+	if (err)
+		snprintf(reason, len, "no readable %s: %s", path, strerror(-err));
+	return err;
+}
+
 char *ck_alloc(const struct check_ctx *ctx, const char *path)
 {
 	char p[PATH_MAX];
@@ -55,11 +64,18 @@ char *ck_alloc(const struct check_ctx *ctx, const char *path)
 	return read_file_alloc(check_path(ctx, path, p, sizeof(p)), NULL);
 }
 
+const char *next_line(const char *line)
+{
+	const char *nl = strchr(line, '\n');
+
+	return nl ? nl + 1 : line + strlen(line);
+}
+
 int keyed_get(const char *text, const char *key, int64_t *val)
 {
 	size_t klen = strlen(key);
 
-	for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+	for (const char *line = text; *line; line = next_line(line)) {
 		char num[32];
 		size_t n;
 
@@ -219,7 +235,9 @@ static int cgroup_mount(const struct check_ctx *ctx, const char *controller, cha
 		    sscanf(sep + 3, "%63s %*s %511s", fstype, opts) != 2)
 			continue;
 		if (controller && !strcmp(fstype, "cgroup")) {
-			for (char *o = strtok(opts, ","); o; o = strtok(NULL, ","))
+			char *osave = NULL;
+
+			for (char *o = strtok_r(opts, ",", &osave); o; o = strtok_r(NULL, ",", &osave))
 				if (!strcmp(o, controller))
 					found = 0;
 		} else if (!controller && !strcmp(fstype, "cgroup2")) {
