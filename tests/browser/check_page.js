@@ -23,8 +23,11 @@ const failures = [], out = {};
 const check = (ok, what) => { if (!ok) failures.push(what); };
 const SEVERITY = { critical: 2, warning: 1, info: 0 };
 
+// The page's script sets friday.ready at its end; a loaded machine may
+// take seconds, so wait up to 20 s (the load budget is checked apart).
 async function waitReady(page) {
-	for (let i = 0; i < 200; i++) {
+	const deadline = Date.now() + 20000;
+	while (Date.now() < deadline) {
 		if (await page.eval('!!(window.friday && window.friday.ready)')) return;
 		await new Promise((r) => setTimeout(r, 25));
 	}

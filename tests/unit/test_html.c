@@ -148,6 +148,12 @@ static struct report *rich_report(size_t nr_frames)
 			    json_string("checkout latency doubled since Tuesday's deploy"));
 	json_object_set_new(report_get(r, "run"), "started", json_string("2026-11-22T02:00:00Z"));
 	json_object_set_new(report_get(r, "run"), "duration_s", json_real(21.5));
+	json_object_set_new(report_get(r, "run"), "target_process", json_pack(
+		"{s:i, s:s, s:[s,s,s,s], s:[s,s]}", "pid", 4242, "comm", "java",
+		"argv", "/usr/lib/jvm/java-17-openjdk-amd64/bin/java",
+		"-Xmx16g-and-a-very-long-option-that-does-not-fit-in-eighty-columns-at-all-in-any-terminal",
+		"--db-password=hunter2", "-jar",
+		"environ", "JAVA_OPTS=-XX:+UseG1GC", "API_TOKEN=tok-123"));
 	add_steps(r);
 	report_set_health(r, "cpu", VERDICT_IMPLICATED, "run queue p99 12 ms > 1 ms");
 	report_set_health(r, "memory", VERDICT_SUSPECT, "THP compaction stalls");
@@ -236,6 +242,10 @@ static void test_page_and_summary(void **state)
 	assert_non_null(strstr(html->data, "48211"));
 	assert_non_null(strstr(html->data, "p99"));
 	assert_non_null(out_files_find(&o, "histograms/runqlat.json"));
+	assert_non_null(strstr(sum->data, "Command: /usr/lib/jvm"));
+	assert_null(strstr(sum->data, "hunter2"));
+	assert_null(strstr(html->data, "tok-123"));
+	assert_non_null(strstr(html->data, "JAVA_OPTS=-XX:+UseG1GC"));
 	assert_non_null(out_files_find(&o, "heatmaps/biolatency.json"));
 	copy = strdup(sum->data);
 	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
