@@ -145,7 +145,7 @@ static void list_playbook_stages(json_t *pb)
 			json_t *w = json_object_get(step, "weight"), *when = json_object_get(step, "when");
 			char *cond = when ? json_dumps(when, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 
-			printf("        %-20s %-14s weight %-4g%s%s\n", jstr(step, "id"), jstr(step, "run"),
+			printf("        %-24s %-14s weight %-4g%s%s\n", jstr(step, "id"), jstr(step, "run"),
 			       w ? json_number_value(w) : 1.0, cond ? " when " : "", cond ? cond : "");
 			free(cond);
 		}
