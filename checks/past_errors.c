@@ -264,22 +264,42 @@ static enum severity recency_severity(enum severity sev, uint64_t last_us, uint6
 	return sev;
 }
 
-static void report_hits(struct report *r, struct err_hits *h, uint64_t now_us)
+/* The wall-clock time, ISO 8601 UTC, of a log timestamp; "" when unknown. */
+static void wall_time(const struct log_clock *clk, uint64_t ts_us, char *out, size_t len)
 {
-	double ago_s = now_us > h->last_us ? (now_us - h->last_us) / 1e6 : 0;
-	enum severity sev = recency_severity(h->sev, h->last_us, now_us);
+	time_t t;
+	struct tm tm;
 
-	report_add_finding(r, h->finding, sev,
-		json_pack("{s:s, s:i, s:f, s:f, s:f, s:s, s:O, s:b}", "methodology", h->err_id,
-			  "count", (int)h->count, "first_s", h->first_us / 1e6, "last_s", h->last_us / 1e6,
-			  "last_ago_s", ago_s, "example", h->example, "extracted", h->extracted,
-			  "recent", sev == h->sev),
-		"The kernel logged this %ld time(s), from %.0f s to %.0f s after boot (last %.0f "
-		"min ago): %s", h->count, h->first_us / 1e6, h->last_us / 1e6, ago_s / 60, h->example);
+	out[0] = '\0';
+	if (clk->wall_now_s <= 0 || clk->now_us < ts_us)
+		return;
+	t = (time_t)(clk->wall_now_s - (double)(clk->now_us - ts_us) / 1e6);
+	if (gmtime_r(&t, &tm))
+		strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int past_errors_scan(struct report *r, const char *kmsg_path, uint64_t now_us, char *reason, size_t len)
+static void report_hits(struct report *r, struct err_hits *h, const struct log_clock *clk)
 {
+	double ago_s = clk->now_us > h->last_us ? (clk->now_us - h->last_us) / 1e6 : 0;
+	enum severity sev = recency_severity(h->sev, h->last_us, clk->now_us);
+	char first[32], last[32];
+
+	wall_time(clk, h->first_us, first, sizeof(first));
+	wall_time(clk, h->last_us, last, sizeof(last));
+	report_add_finding(r, h->finding, sev,
+		json_pack("{s:s, s:i, s:f, s:f, s:f, s:s, s:s, s:s, s:O, s:b}", "methodology", h->err_id,
+			  "count", (int)h->count, "first_s", h->first_us / 1e6, "last_s", h->last_us / 1e6,
+			  "last_ago_s", ago_s, "first_time", first, "last_time", last,
+			  "example", h->example, "extracted", h->extracted, "recent", sev == h->sev),
+		"The kernel logged this %ld time(s), from %.0f s to %.0f s after boot (last %.0f "
+		"min ago%s%s): %s", h->count, h->first_us / 1e6, h->last_us / 1e6, ago_s / 60,
+		last[0] ? ", at " : "", last, h->example);
+}
+
+int past_errors_scan(struct report *r, const char *kmsg_path, const struct log_clock *clock, char *reason,
+		     size_t len)
+{
+	struct log_clock clk = clock ? *clock : (struct log_clock){ 0 };
 	struct scan *s = calloc(1, sizeof(*s));
 	long nr_malformed = 0, nr;
 	int nr_findings = 0;
@@ -295,7 +315,9 @@ int past_errors_scan(struct report *r, const char *kmsg_path, uint64_t now_us, c
 	}
 	for (size_t i = 0; i < s->nr_hits; i++) {
 		if (s->hits[i].count) {
-			report_hits(r, &s->hits[i], now_us ? now_us : s->last_ts_us);
+			if (!clk.now_us)
+				clk.now_us = s->last_ts_us;
+			report_hits(r, &s->hits[i], &clk);
 			nr_findings++;
 		}
 		json_decref(s->hits[i].extracted);
@@ -309,15 +331,17 @@ int past_errors_scan(struct report *r, const char *kmsg_path, uint64_t now_us, c
 
 CHECK_FN(check_kernel_log)
 {
+	struct log_clock clk = { 0 };
 	char path[PATH_MAX];
 	struct timespec ts;
-	uint64_t now_us = 0;
 
 	/* The kernel log's clock is local_clock(): monotonic since boot. For a
-	 * fixture tree "now" is its last record. */
-	if ((!ctx->root || !ctx->root[0]) && !clock_gettime(CLOCK_MONOTONIC, &ts))
-		now_us = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-	if (past_errors_scan(ctx->report, check_path(ctx, "/dev/kmsg", path, sizeof(path)), now_us,
+	 * fixture tree "now" is its last record, and wall-clock times unknown. */
+	if ((!ctx->root || !ctx->root[0]) && !clock_gettime(CLOCK_MONOTONIC, &ts)) {
+		clk.now_us = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+		clk.wall_now_s = now_real_s();
+	}
+	if (past_errors_scan(ctx->report, check_path(ctx, "/dev/kmsg", path, sizeof(path)), &clk,
 			     reason, len) < 0)
 		return CHECK_NOT_APPLICABLE;
 	return CHECK_RAN;

@@ -352,8 +352,11 @@ static void test_past_errors_recency(void **state)
 	char reason[256];
 	json_t *f;
 
+	struct log_clock later = { .now_us = 7500000ULL + 7200ULL * 1000000 };
+	struct log_clock soon = { .now_us = 7500000ULL + 600ULL * 1000000, .wall_now_s = 1700000600.0 };
+
 	/* Two hours after the last OOM kill (7.5 s after boot): history. */
-	assert_int_equal(past_errors_scan(r, kmsg, 7500000ULL + 7200ULL * 1000000, reason, sizeof(reason)), 17);
+	assert_int_equal(past_errors_scan(r, kmsg, &later, reason, sizeof(reason)), 17);
 	f = find(r, "memory.oom_kill_logged", NULL, NULL);
 	assert_string_equal(sev_of(f), "warning");
 	assert_false(json_is_true(json_object_get(json_object_get(f, "evidence"), "recent")));
@@ -362,15 +365,19 @@ static void test_past_errors_recency(void **state)
 	report_free(r);
 	/* Ten minutes after: still current. */
 	r = report_new();
-	past_errors_scan(r, kmsg, 7500000ULL + 600ULL * 1000000, reason, sizeof(reason));
+	past_errors_scan(r, kmsg, &soon, reason, sizeof(reason));
 	f = find(r, "memory.oom_kill_logged", NULL, NULL);
 	assert_string_equal(sev_of(f), "critical");
+	/* 600 s before 2023-11-14T22:23:20Z, the wall clock of "soon". */
+	assert_string_equal(json_string_value(json_object_get(json_object_get(f, "evidence"), "last_time")),
+			    "2023-11-14T22:13:20Z");
+	assert_non_null(strstr(json_string_value(json_object_get(f, "detail")), "at 2023-11-14T22:13:20Z"));
 	assert_true(json_real_value(json_object_get(json_object_get(f, "evidence"), "first_s")) == 5.0002);
 	assert_true(json_real_value(json_object_get(json_object_get(f, "evidence"), "last_s")) == 7.5);
 	report_free(r);
 	/* No log: an error with the reason, no finding. */
 	r = report_new();
-	assert_int_equal(past_errors_scan(r, HOSTS "empty/dev/kmsg", 0, reason, sizeof(reason)), -ENOENT);
+	assert_int_equal(past_errors_scan(r, HOSTS "empty/dev/kmsg", NULL, reason, sizeof(reason)), -ENOENT);
 	assert_non_null(strstr(reason, "No such file"));
 	assert_int_equal(json_array_size(report_get(r, "findings")), 0);
 	report_free(r);
