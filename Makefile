@@ -51,6 +51,8 @@ WORKLOADS  := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(WORKLOAD_SRC
 
 .PHONY: all deps run test unit check-scripts install clean fuzz
 .DELETE_ON_ERROR:
+# Objects and skeletons are kept, so a second `make` rebuilds nothing.
+.SECONDARY: $(BPF_OBJS) $(SKELS)
 
 all: $(BUILD)/.deps $(BUILD)/friday
 
@@ -93,7 +95,7 @@ $(BUILD)/syscall_names.h: | $(BUILD)/.deps
 $(BUILD)/obj/bpf/syscount.o: $(BUILD)/syscall_names.h
 
 # Playbooks are data, embedded in the binary: one generated C table.
-$(BUILD)/playbooks_embed.c: $(PLAYBOOKS) playbooks/embed.sh
+$(BUILD)/playbooks_embed.c: $(PLAYBOOKS) playbooks/embed.sh | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	sh playbooks/embed.sh $(PLAYBOOKS) > $@.tmp && mv $@.tmp $@
 
@@ -102,7 +104,7 @@ $(BUILD)/obj/playbooks_embed.o: $(BUILD)/playbooks_embed.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
 # report.html's script and style, inlined into the page from the binary.
-$(BUILD)/report_assets.c: $(REPORT_ASSETS) reports/embed_assets.sh
+$(BUILD)/report_assets.c: $(REPORT_ASSETS) reports/embed_assets.sh | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	sh reports/embed_assets.sh $(REPORT_ASSETS) > $@.tmp && mv $@.tmp $@
 
