@@ -93,6 +93,40 @@ static void test_flamegraph_svg(void **state)
 	free(svg);
 }
 
+/* The graph does not depend on the order of the lines: sorted input takes
+ * the path-merging mode, other orders the hash map, and orders that look
+ * sorted byte by byte but not frame by frame ("b" then "b2" then "b;c")
+ * or repeat a stack must still merge every frame into one node. */
+static void test_flamegraph_any_order(void **state)
+{
+	static const char *orders[] = {
+		"p;a;b 1\np;a;b;c 2\np;a;b;d 3\np;a;b2;c 4\np;e 5\n",   /* frame-wise sorted */
+		"p;e 5\np;a;b;d 3\np;a;b2;c 4\np;a;b 1\np;a;b;c 2\n",   /* shuffled */
+		"p;a;b 1\np;a;b2;c 4\np;a;b;c 2\np;a;b;d 3\np;e 5\n",   /* byte-wise sorted */
+		"p;a;b;c 1\np;a;b;c 1\np;a;b;d 3\np;a;b2;c 4\np;e 5\np;a;b 1\n",  /* repeats */
+	};
+	struct flame_opts o = { .title = "order", .unit = "samples" };
+	char *first = NULL;
+
+	for (size_t i = 0; i < sizeof(orders) / sizeof(orders[0]); i++) {
+		size_t len;
+		char *svg = flamegraph_svg(orders[i], strlen(orders[i]), &o, &len);
+
+		assert_non_null(svg);
+		/* One "b" frame holding 1 + 2 + 3 samples, one "a" with 10. */
+		assert_non_null(strstr(svg, "<title>b (6 samples, 40.00%)</title>"));
+		assert_null(strstr(strstr(svg, "<title>b (6 samples") + 1, "<title>b ("));
+		assert_non_null(strstr(svg, "<title>a (10 samples, 66.67%)</title>"));
+		if (!first)
+			first = svg;
+		else {
+			assert_string_equal(svg, first);
+			free(svg);
+		}
+	}
+	free(first);
+}
+
 static char *run_capture(const char *cmd)
 {
 	struct strbuf sb = { 0 };
@@ -157,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_fold_aggregates_and_sorts),
 		cmocka_unit_test(test_fold_parse_line),
 		cmocka_unit_test(test_flamegraph_svg),
+		cmocka_unit_test(test_flamegraph_any_order),
 		cmocka_unit_test(test_pprof_read_by_go),
 	};
 
