@@ -141,7 +141,7 @@ fuzz: all $(BUILD)/fuzz/fuzz_playbook
 	@mkdir -p $(BUILD)/fuzz/corpus
 	cp playbooks/*.json tests/fixtures/playbooks/*.json $(BUILD)/fuzz/corpus/
 	$(BUILD)/fuzz/fuzz_playbook -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-		-dict=tests/fuzz/playbook.dict $(BUILD)/fuzz/corpus
+		-artifact_prefix=$(BUILD)/fuzz/ -dict=tests/fuzz/playbook.dict $(BUILD)/fuzz/corpus
 
 run: all
 	@mkdir -p $(BUILD)/runs
