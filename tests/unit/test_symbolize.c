@@ -2,7 +2,9 @@
  * tests/fixtures/symbolize/target.c and run as live PIE processes:
  * .symtab, .dynsym only (and the module+offset of what it lacks), a debug
  * file found by .gnu_debuglink and one by build-id, inlined frames with
- * source lines from DWARF, and names kept after the process exits. */
+ * source lines from DWARF, and names kept after the process exits; the
+ * vDSO, a JIT's /tmp/perf-PID.map, a binary deleted while it runs and a
+ * static binary in a chroot (a container's view of its files). */
 #include "tests/unit/testutil.h"
 
 #include <errno.h>
@@ -10,8 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <gelf.h>
+#include <libelf.h>
 
 #include "lib/elf_cache.h"
 #include "lib/symbolize.h"
@@ -63,13 +70,14 @@ static int teardown(void **state)
 	return system(cmd);
 }
 
-static void start_target(struct target *t, const char *name)
+/* Runs argv (argv[0] a path) with pipes on stdin and stdout, and reads
+ * the addresses it prints. */
+static void start_argv(struct target *t, char *const argv[])
 {
 	int in[2], out[2];
-	char path[128], line[256];
+	char line[256];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", scratch, name);
 	assert_int_equal(pipe(in), 0);
 	assert_int_equal(pipe(out), 0);
 	t->pid = fork();
@@ -79,7 +87,7 @@ static void start_target(struct target *t, const char *name)
 		dup2(out[1], 1);
 		close(in[1]);
 		close(out[0]);
-		execl(path, name, (char *)NULL);
+		execv(argv[0], argv);
 		_exit(127);
 	}
 	close(in[0]);
@@ -90,6 +98,15 @@ static void start_target(struct target *t, const char *name)
 	fclose(f);
 	assert_int_equal(sscanf(line, "%lx %lx %lx", &t->static_fn, &t->dynamic_fn,
 				&t->ret_in_inline), 3);
+}
+
+static void start_target(struct target *t, const char *name)
+{
+	char path[128];
+	char *argv[] = { path, NULL };
+
+	snprintf(path, sizeof(path), "%s/%s", scratch, name);
+	start_argv(t, argv);
 }
 
 static void stop_target(struct target *t)
@@ -256,6 +273,98 @@ static void test_kernel_frames(void **state)
 	symbolizer_free(s);
 }
 
+/* The address of a function in this process's vDSO, from its .dynsym. */
+static uint64_t vdso_function(const char *name)
+{
+	unsigned long base = getauxval(AT_SYSINFO_EHDR);
+	uint64_t addr = 0;
+	Elf_Scn *scn = NULL;
+	Elf *e;
+
+	assert_true(base != 0);
+	elf_version(EV_CURRENT);
+	e = elf_memory((char *)base, 8192);
+	assert_non_null(e);
+	while (!addr && (scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM || !(d = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+
+			if (gelf_getsym(d, (int)i, &sym) && sym.st_value &&
+			    !strcmp(elf_strptr(e, sh.sh_link, sym.st_name), name))
+				addr = base + sym.st_value;
+		}
+	}
+	elf_end(e);
+	return addr;
+}
+
+static void test_vdso_and_jit(void **state)
+{
+	struct symbolizer *s = new_symbolizer("dbg");
+	uint64_t vdso = vdso_function("__vdso_clock_gettime");
+	char map_path[64];
+	struct sym_detail d;
+	void *jit = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	FILE *f;
+
+	assert_true(vdso != 0);
+	assert_true(jit != MAP_FAILED);
+	/* A JIT announces its code in /tmp/perf-PID.map (perf's convention). */
+	snprintf(map_path, sizeof(map_path), "/tmp/perf-%d.map", getpid());
+	f = fopen(map_path, "w");
+	assert_non_null(f);
+	fprintf(f, "%lx 40 fridaytest_jitted_fn\n", (unsigned long)jit);
+	fclose(f);
+	assert_int_equal(symbolizer_snapshot(s, getpid(), false), 0);
+
+	assert_int_equal(symbolize_user_detail(s, getpid(), vdso + 4, false, &d), 0);
+	assert_string_equal(d.module, "[vdso]");
+	assert_non_null(d.function);
+	assert_non_null(strstr(d.function, "clock_gettime"));
+	assert_string_equal(symbolize_user(s, getpid(), (uint64_t)jit + 0x10, false),
+			    "fridaytest_jitted_fn");
+	/* Past the JIT symbol's size: anonymous code, and the frame says why. */
+	assert_non_null(strstr(symbolize_user(s, getpid(), (uint64_t)jit + 0x100, false),
+			       "no-perf-map"));
+	unlink(map_path);
+	munmap(jit, 4096);
+	symbolizer_free(s);
+}
+
+/* A binary deleted while it runs, and one that only exists inside a
+ * chroot (as in a container): both are read through /proc/PID. */
+static void test_deleted_and_chroot(void **state)
+{
+	struct symbolizer *s = new_symbolizer("nodbg");
+	char root[128], chroot_bin[] = "/usr/sbin/chroot", inner[] = "/fridaytest-target";
+	char *argv[] = { chroot_bin, root, inner, NULL };
+	struct target t;
+
+	sh("cp %s/full %s/doomed", scratch, scratch);
+	start_target(&t, "doomed");
+	sh("rm %s/doomed", scratch);
+	assert_int_equal(symbolizer_snapshot(s, t.pid, false), 0);
+	assert_string_equal(symbolize_user(s, t.pid, t.static_fn, false), "fridaytest_static_fn");
+	stop_target(&t);
+
+	snprintf(root, sizeof(root), "%s/root", scratch);
+	sh("mkdir -p %s && cc -static -O2 -g -fomit-frame-pointer -o %s%s %s/symbolize/target.c",
+	   root, root, inner, FIXTURES);
+	assert_int_equal(access(inner, F_OK), -1);   /* not on the host's own path */
+	start_argv(&t, argv);
+	assert_int_equal(symbolizer_snapshot(s, t.pid, false), 0);
+	assert_string_equal(symbolize_user(s, t.pid, t.static_fn, false), "fridaytest_static_fn");
+	assert_string_equal(symbolize_user(s, t.pid, t.dynamic_fn, false), "fridaytest_dynamic_fn");
+	stop_target(&t);
+	symbolizer_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +375,8 @@ int main(void)
 		cmocka_unit_test(test_build_id),
 		cmocka_unit_test(test_names_survive_exit),
 		cmocka_unit_test(test_kernel_frames),
+		cmocka_unit_test(test_vdso_and_jit),
+		cmocka_unit_test(test_deleted_and_chroot),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
