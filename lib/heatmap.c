@@ -1,0 +1,95 @@
+/* heatmap.c: time x latency heat maps into report JSON (see heatmap.h). */
+#include "lib/heatmap.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "lib/hist.h"
+
+#define NS_PER_S 1000000000ull
+#define MIN_COL_NS (NS_PER_S / 10)
+
+uint64_t heatmap_col_ns(double planned_window_s)
+{
+	double col_ns = planned_window_s > 0 ? planned_window_s * NS_PER_S / HEAT_TARGET_COLS : 0;
+	uint64_t steps = (uint64_t)ceil(col_ns / MIN_COL_NS);
+
+	return (steps ? steps : 1) * MIN_COL_NS;
+}
+
+int heatmap_read(int map_fd, uint64_t *counts)
+{
+	int nr_cpus = libbpf_num_possible_cpus();
+	uint64_t *per_cpu;
+
+	if (nr_cpus <= 0)
+		return nr_cpus ? nr_cpus : -EINVAL;
+	per_cpu = calloc((size_t)nr_cpus, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	for (uint32_t key = 0; key < HEAT_COLS * HIST_SLOTS; key++) {
+		counts[key] = 0;
+		if (bpf_map_lookup_elem(map_fd, &key, per_cpu)) {
+			int err = -errno;
+
+			free(per_cpu);
+			return err;
+		}
+		for (int cpu = 0; cpu < nr_cpus; cpu++)
+			counts[key] += per_cpu[cpu];
+	}
+	free(per_cpu);
+	return 0;
+}
+
+/* The lowest and highest latency rows with a count in any column. */
+static int used_rows(const uint64_t *counts, size_t nr_cols, size_t *lo, size_t *hi)
+{
+	*lo = HIST_SLOTS;
+	*hi = 0;
+	for (size_t x = 0; x < nr_cols; x++)
+		for (size_t y = 0; y < HIST_SLOTS; y++)
+			if (counts[x * HIST_SLOTS + y]) {
+				*lo = y < *lo ? y : *lo;
+				*hi = y > *hi ? y : *hi;
+			}
+	return *lo < HIST_SLOTS ? 0 : -ENODATA;
+}
+
+json_t *heatmap_json(const char *name, const char *title, const char *y_unit,
+		     const uint64_t *counts, uint64_t col_ns, double window_s)
+{
+	double col_s = (double)(col_ns ? col_ns : MIN_COL_NS) / NS_PER_S;
+	size_t nr_cols = (size_t)ceil(window_s / col_s - 1e-9), lo, hi;
+	json_t *xs, *ys, *cols;
+
+	nr_cols = nr_cols < 1 ? 1 : nr_cols > HEAT_COLS ? HEAT_COLS : nr_cols;
+	/* Events after the planned window land in the last column: keep it. */
+	for (size_t x = nr_cols; x < HEAT_COLS; x++)
+		for (size_t y = 0; y < HIST_SLOTS; y++)
+			if (counts[x * HIST_SLOTS + y])
+				nr_cols = x + 1;
+	if (used_rows(counts, nr_cols, &lo, &hi))
+		return NULL;
+	xs = json_array();
+	ys = json_array();
+	cols = json_array();
+	for (size_t y = lo; y <= hi; y++)
+		json_array_append_new(ys, json_integer((json_int_t)hist_slot_low(y)));
+	for (size_t x = 0; x < nr_cols; x++) {
+		json_t *col = json_array();
+
+		json_array_append_new(xs, json_real(round(x * col_s * 10) / 10));
+		for (size_t y = lo; y <= hi; y++)
+			json_array_append_new(col, json_integer((json_int_t)counts[x * HIST_SLOTS + y]));
+		json_array_append_new(cols, col);
+	}
+	return json_pack("{s:s, s:s, s:s, s:s, s:f, s:o, s:o, s:o}", "name", name, "title",
+			 title ? title : name, "x_unit", "s", "y_unit", y_unit, "column_s", col_s,
+			 "x", xs, "y", ys, "counts", cols);
+}

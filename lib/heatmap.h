@@ -1,0 +1,29 @@
+/* heatmap.h: time x latency heat maps as the report holds them
+ * (report.heatmaps[]: name, title, x[] column start in s, y[] latency row
+ * low bounds, counts[x][y]). Collectors aggregate in the kernel into a
+ * HEAT_MAP (bpf/heat.bpf.h); these helpers pick the column width, read the
+ * per-CPU map and turn it into JSON. */
+#ifndef FRIDAY_HEATMAP_H
+#define FRIDAY_HEATMAP_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpf/heat_cols.h"
+#include "bpf/hist_slots.h"
+
+/* The column width in ns for a planned window: the window over
+ * HEAT_TARGET_COLS, at least 100 ms, rounded up to whole 100 ms. */
+uint64_t heatmap_col_ns(double planned_window_s);
+/* Sums a per-CPU HEAT_MAP (by its fd) over the CPUs into
+ * counts[HEAT_COLS * HIST_SLOTS]. 0 or -errno. */
+int heatmap_read(int map_fd, uint64_t *counts);
+/* The report entry for counts[HEAT_COLS * HIST_SLOTS]: the columns that
+ * the window covered (window_s / col width, at least one, at most
+ * HEAT_COLS) and the latency rows from the lowest to the highest non-empty
+ * one. NULL when nothing was counted. Returns a new reference. */
+json_t *heatmap_json(const char *name, const char *title, const char *y_unit,
+		     const uint64_t *counts, uint64_t col_ns, double window_s);
+
+#endif
