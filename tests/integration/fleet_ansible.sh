@@ -77,7 +77,8 @@ set -- $started
 grep -q "unknown option '--no-such-option'" "$out/$tag-bad.log" || fail "the bad host's log did not come back"
 grep -q "^$tag-bad: friday run exited 2 (bad usage): .*unknown option '--no-such-option'" \
 	"$out/$tag-bad.failed.txt" || fail "the bad host's reason: $(cat "$out/$tag-bad.failed.txt")"
-grep -q "^$tag-noproc: Find the target process by name: " "$out/$tag-noproc.failed.txt" ||
+grep -q "^$tag-noproc: Check that the target process runs: no process named nosuch$$ on this host" \
+	"$out/$tag-noproc.failed.txt" ||
 	fail "the host without the process: $(cat "$out/$tag-noproc.failed.txt")"
 grep -q "fatal: \[$tag-bad\]: FAILED! => .*unknown option" "$SCRATCH/ansible.log" ||
 	fail "ansible does not say why $tag-bad failed"
