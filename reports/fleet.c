@@ -248,8 +248,10 @@ static void split_findings(json_t *summary, json_t *hosts, json_t *by_id, size_t
 	const char *id;
 
 	sorted = calloc(n ? n : 1, sizeof(*sorted));
+	if (!sorted)
+		n = 0;
 	json_object_foreach(by_id, id, g)
-		if (sorted)
+		if (k < n)
 			sorted[k++] = g;
 	qsort(sorted, k, sizeof(*sorted), by_hosts_then_severity);
 	for (size_t i = 0; i < k; i++) {
