@@ -1,6 +1,6 @@
 /* cmd_misc.c: the small subcommands: `check` (static checks, no BPF),
- * `caps` (capabilities by trial), `list` (from the same tables that run)
- * and `show` (an archive's summary). */
+ * `caps` (capabilities by trial) and `list` (from the same tables that
+ * run). `show` lives in cmd_show.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,59 +226,5 @@ int cmd_list(int argc, char **argv)
 	if (argc == 2)
 		return usage_error("list", "unknown list '%s' (playbooks, checks, collectors, findings)",
 				   argv[1]);
-	return 0;
-}
-
-/* show --files: the manifest as a person reads it: each file and its
- * size, what redaction replaced (counts), what was cut and why. */
-static int show_files(const char *archive)
-{
-	char err[1024], *text = NULL;
-	json_t *m, *f, *n;
-	const char *kind;
-	size_t i;
-
-	if (archive_read_member(archive, "manifest.json", &text, NULL, err, sizeof(err))) {
-		fprintf(stderr, "friday: show: %s\n", err);
-		return EXIT_FAILURE_;
-	}
-	m = json_loads(text, 0, NULL);
-	free(text);
-	if (!m) {
-		fprintf(stderr, "friday: show: %s: manifest.json is not JSON\n", archive);
-		return EXIT_FAILURE_;
-	}
-	json_array_foreach(json_object_get(m, "files"), i, f)
-		printf("%12lld  %s\n", (long long)json_integer_value(json_object_get(f, "size")),
-		       jstr(f, "path"));
-	printf("redaction: %s", json_is_true(json_object_get(json_object_get(m, "redaction"),
-							      "enabled")) ? "on" : "off");
-	json_object_foreach(json_object_get(json_object_get(m, "redaction"), "counts"), kind, n)
-		printf(", %s %lld", kind, (long long)json_integer_value(n));
-	printf("\n");
-	json_array_foreach(json_object_get(m, "cut"), i, f)
-		printf("cut: %s (%lld bytes): %s\n", jstr(f, "path"),
-		       (long long)json_integer_value(json_object_get(f, "bytes")), jstr(f, "reason"));
-	json_decref(m);
-	return 0;
-}
-
-int cmd_show(int argc, char **argv)
-{
-	char err[1024], *text = NULL;
-	size_t len;
-
-	if (argc == 3 && !strcmp(argv[2], "--files"))
-		return show_files(argv[1]);
-	if (argc == 3 && !strcmp(argv[1], "--files"))
-		return show_files(argv[2]);
-	if (argc != 2)
-		return usage_error("show", "needs one ARCHIVE (and optionally --files)");
-	if (archive_read_member(argv[1], "summary.txt", &text, &len, err, sizeof(err))) {
-		fprintf(stderr, "friday: show: %s\n", err);
-		return EXIT_FAILURE_;
-	}
-	fwrite(text, 1, len, stdout);
-	free(text);
 	return 0;
 }

@@ -82,12 +82,26 @@ const struct command commands[] = {
 	  "Without an argument lists all four.\n"
 	  "  -v, --verbose           with the playbooks, their stages and steps (the\n"
 	  "                          step kind, its time share, and when it runs)\n" },
-	{ "show", "ARCHIVE [--files]", "print the summary of an archive", cmd_show,
-	  "Prints the summary.txt of a friday archive: host, window, verdicts and\n"
-	  "the top findings. report.html in the same archive is the full report;\n"
-	  "unpack it (tar xzf ARCHIVE) and open it in any browser, offline.\n"
-	  "      --files             list the archive's files with their sizes, what\n"
-	  "                          redaction replaced (counts) and what was cut\n" },
+	{ "show", "ARCHIVE... [--json] [--files]", "print the summary of one archive, or of several together",
+	  cmd_show,
+	  "With one ARCHIVE prints its summary.txt: host, window, verdicts and the\n"
+	  "top findings. report.html in the same archive is the full report; unpack\n"
+	  "it (tar xzf ARCHIVE) and open it in any browser, offline.\n"
+	  "With several (one per host, e.g. fetched by contrib/ansible): one line per\n"
+	  "host with one verdict letter per subsystem (I implicated, S suspect,\n"
+	  "E exonerated, ? unknown, - not measured), its number of findings and its\n"
+	  "top finding; then the findings several hosts share (on how many of how\n"
+	  "many, and the few hosts without them), those only one host has, and the\n"
+	  "subsystems whose verdicts differ, so the odd host out stands out. When two\n"
+	  "archives carry the same host name, the archive's file name goes beside it.\n"
+	  "An archive that is missing or damaged gets its own line with the reason,\n"
+	  "and the others still print. See docs/fleet.md.\n"
+	  "      --json              print the same as JSON (schema friday.fleet/1,\n"
+	  "                          docs/report-schema.md), also for one ARCHIVE\n"
+	  "      --files             list one archive's files with their sizes, what\n"
+	  "                          redaction replaced (counts) and what was cut\n"
+	  "Exit status: 0 when every archive was read, 1 when one could not be read\n"
+	  "(the others are still shown), 2 on bad usage.\n" },
 	{ NULL },
 };
 
