@@ -88,6 +88,26 @@ const struct command commands[] = {
 	  "unpack it (tar xzf ARCHIVE) and open it in any browser, offline.\n"
 	  "      --files             list the archive's files with their sizes, what\n"
 	  "                          redaction replaced (counts) and what was cut\n" },
+	{ "diff", "BEFORE AFTER [--json] [-o FILE.html|FOLDER]",
+	  "compare two archives: what changed, and by how much", cmd_diff,
+	  "Reads two friday archives (of one host, or of two) and prints what changed\n"
+	  "from BEFORE to AFTER: verdicts that changed, findings that appeared or went\n"
+	  "away, figures that moved by 10% or more (percentiles of every histogram,\n"
+	  "rates, utilizations and pressure from the load snapshot, CPU per process)\n"
+	  "with their change, and for the CPU and off-CPU profiles the functions and\n"
+	  "processes whose share moved most. Shares are of each profile's own total,\n"
+	  "so runs of different lengths compare; paths that vanished are listed too.\n"
+	  "Archives of other friday versions or lacking a section are compared where\n"
+	  "both hold the data, and a note says what was not compared.\n"
+	  "      --json              print the diff as JSON (schema friday.diff/1, see\n"
+	  "                          docs/report-schema.md)\n"
+	  "  -o, --output FILE.html  also write the comparison as one offline page with\n"
+	  "                          differential flame graphs (red: more, blue: less)\n"
+	  "  -o, --output FOLDER     also write diff.html, diff.json, diff.txt and the\n"
+	  "                          differential folded files (cpu.diff.folded: \"stack\n"
+	  "                          BEFORE AFTER\", BEFORE scaled to AFTER's total)\n"
+	  "Exit status: 0 when compared, 1 when an archive is missing or damaged,\n"
+	  "2 on bad usage.\n" },
 	{ NULL },
 };
 
