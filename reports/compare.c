@@ -54,11 +54,11 @@ static const struct figure_def figure_defs[] = {
 	{ "syscalls.rate_per_s", "measurements.syscount.total.rate_per_s", "/s", LOWER, 10 },
 	{ "syscalls.errors_per_s", "measurements.syscount.total.errors_per_s", "/s", LOWER, 10 },
 	{ "processes.execs_per_s", "measurements.proclife.rates.execs_per_s", "/s", LOWER, 1 },
-	{ "efficiency.ipc", "measurements.efficiency.host.ipc", "", HIGHER, 0.05 },
-	{ "efficiency.cpu_ms_per_syscall", "measurements.efficiency.host.cpu_ms_per_syscall", "ms",
-	  LOWER, 0.0001 },
+	{ "efficiency.ipc", "efficiency.host.ipc", "", HIGHER, 0.05 },
+	{ "efficiency.cpu_us_per_syscall", "efficiency.host.cpu_us_per_syscall", "us",
+	  LOWER, 0.1 },
 	{ "efficiency.context_switches_per_cpu_s",
-	  "measurements.efficiency.host.context_switches_per_cpu_s", "/s", LOWER, 10 },
+	  "efficiency.host.context_switches_per_cpu_s", "/s", LOWER, 10 },
 	{ NULL },
 };
 
