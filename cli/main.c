@@ -12,7 +12,7 @@
 const struct command commands[] = {
 	{ "run", "[-d SECONDS] [-p PID] [--cgroup PATH] [--playbook NAME|FILE] [--stages LIST]\n"
 		 "           [--problem TEXT] [-F HZ] [--min-block-us US] [-o ARCHIVE] [--redact hosts]\n"
-		 "           [--no-redact] [--max-archive-mb MB] [-v]",
+		 "           [--no-redact] [--max-archive-mb MB] [--baseline ARCHIVE] [-v]",
 	  "walk the Fast-by-Friday week on this host and write the archive", cmd_run,
 	  "  -d, --duration SECONDS  the whole collection budget (default 60); the run\n"
 	  "                          ends within it plus a few seconds; each step has\n"
@@ -34,6 +34,10 @@ const struct command commands[] = {
 	  "                          lines and environments (redacted by default)\n"
 	  "      --max-archive-mb MB cap the archive (default 200): the biggest artifacts\n"
 	  "                          are cut first and the summary says which\n"
+	  "      --baseline ARCHIVE  compare this run with an earlier archive (as friday\n"
+	  "                          diff ARCHIVE NEW): report.json \"baseline\", a section\n"
+	  "                          of report.html and diff/diff.html in the new archive;\n"
+	  "                          a missing or damaged ARCHIVE stops before the run\n"
 	  "On a terminal one line on stderr shows the stage, the step and the time\n"
 	  "left; otherwise one plain line per step. NO_COLOR turns colour off.\n"
 	  "A playbook FILE is checked before anything runs: an error names its\n"

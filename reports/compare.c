@@ -245,11 +245,16 @@ static void notes_on_sides(json_t *notes, const struct diff_side *b, const struc
 		note(notes, "different targets (before: %s; after: %s)",
 		     jstr(json_object_get(b->doc, "run"), "target", "whole host"),
 		     jstr(json_object_get(a->doc, "run"), "target", "whole host"));
-	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
-		for (int k = 0; k < 2; k++)
-			if (section_missing(sides[k]->doc, sections[i].key))
-				note(notes, "%s has no %s: not compared", k ? "after" : "before",
-				     sections[i].what);
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++) {
+		bool mb = section_missing(sides[0]->doc, sections[i].key);
+		bool ma = section_missing(sides[1]->doc, sections[i].key);
+
+		if (mb && ma)
+			note(notes, "neither archive has %s: not compared", sections[i].what);
+		else if (mb || ma)
+			note(notes, "%s has no %s: not compared", mb ? "before" : "after",
+			     sections[i].what);
+	}
 }
 
 /* ---- verdicts ---- */
@@ -654,5 +659,41 @@ int diff_render_files(json_t *diff, const struct diff_side *before,
 		snprintf(path, sizeof(path), "%s%s", prefix ? prefix : "", names[k]);
 		err = out_files_add(out, path, text, len);
 	}
+	return err;
+}
+
+/* The diff's files as report blobs under diff/, so the archive holds them
+ * beside report.json. */
+static int files_to_blobs(struct report *r, struct out_files *files)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < files->n && !err; i++) {
+		err = report_add_blob_owned(r, files->v[i].name, files->v[i].data, files->v[i].len);
+		files->v[i].data = NULL;
+	}
+	return err;
+}
+
+int report_attach_baseline(struct report *r, const struct diff_side *baseline)
+{
+	struct out_files files = { 0 };
+	struct diff_side now;
+	json_t *diff;
+	int err;
+
+	diff_side_from_report(r, "this run", &now);
+	diff = diff_compare(baseline, &now, &files, "diff/");
+	err = diff ? diff_render_files(diff, baseline, &now, &files, "diff/") : -ENOMEM;
+	diff_side_free(&now);
+	if (!err) {
+		json_object_set_new(diff, "html", json_string("diff/diff.html"));
+		json_object_set_new(diff, "text", json_string("diff/diff.txt"));
+		err = files_to_blobs(r, &files);
+	}
+	if (!err)
+		json_object_set(r->doc, "baseline", diff);
+	json_decref(diff);
+	out_files_free(&files);
 	return err;
 }

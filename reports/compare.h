@@ -49,6 +49,11 @@ char *diff_render_html(json_t *diff, const struct diff_side *before,
 /* diff.json, diff.txt and diff.html under prefix, added to out. */
 int diff_render_files(json_t *diff, const struct diff_side *before,
 		      const struct diff_side *after, struct out_files *out, const char *prefix);
+/* friday run --baseline: compares the run in memory (after) with the
+ * baseline archive (before), sets report.json "baseline" to the diff and
+ * adds diff/diff.html, diff/diff.json, diff/diff.txt and diff/KIND.diff.folded
+ * to the archive. 0 or -ENOMEM. */
+int report_attach_baseline(struct report *r, const struct diff_side *baseline);
 /* The HTML section of a baseline diff inside report.html. */
 struct strbuf;
 void diff_html_section(struct strbuf *sb, json_t *diff);

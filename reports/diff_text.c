@@ -38,6 +38,15 @@ static void put_name(struct strbuf *sb, const char *name, int cols)
 		sb_printf(sb, "..%s", name + n - (cols - 2));
 }
 
+/* The same at the end of a line: no padding. */
+static void put_last(struct strbuf *sb, const char *name, int cols)
+{
+	if (strlen(name) <= (size_t)cols)
+		sb_append(sb, name);
+	else
+		put_name(sb, name, cols);
+}
+
 static void text_side(struct strbuf *sb, const char *label, json_t *s)
 {
 	char line[512];
@@ -46,10 +55,7 @@ static void text_side(struct strbuf *sb, const char *label, json_t *s)
 		 jstr(s, "started", "?"), jnum(s, "duration_s"), jstr(s, "version", "?"),
 		 jstr(s, "target", "whole host"));
 	sb_printf(sb, "  %-7s %.70s\n    ", label, line);
-	if (strlen(jstr(s, "archive", "?")) <= 76)
-		sb_append(sb, jstr(s, "archive", "?"));
-	else
-		put_name(sb, jstr(s, "archive", "?"), 76);
+	put_last(sb, jstr(s, "archive", "?"), 76);
 	sb_append(sb, "\n");
 }
 
@@ -83,7 +89,7 @@ static void text_findings(struct strbuf *sb, json_t *diff)
 			sb_printf(sb, "  %s %-8s ", marks[k], jstr(f, "severity", "?"));
 			put_name(sb, jstr(f, "id", "?"), 30);
 			sb_append(sb, " ");
-			put_name(sb, jstr(f, "title", ""), 34);
+			put_last(sb, jstr(f, "title", ""), 34);
 			sb_append(sb, "\n");
 		}
 		if (!json_array_size(json_object_get(fs, lists[k])))
@@ -119,8 +125,8 @@ static void text_figures(struct strbuf *sb, json_t *diff)
 		if (!json_is_true(json_object_get(f, "moved")))
 			continue;
 		if (!n++)
-			sb_printf(sb, "  %-*s %10s %10s %8s %s\n", NAME_COLS - 2, "figure", "before",
-				  "after", "change", "");
+			sb_printf(sb, "  %-*s %10s %10s %8s\n", NAME_COLS - 2, "figure", "before",
+				  "after", "change");
 		fmt_num(b, sizeof(b), json_object_get(f, "before"));
 		fmt_num(a, sizeof(a), json_object_get(f, "after"));
 		if (json_is_number(pct))
@@ -170,7 +176,7 @@ static void text_paths(struct strbuf *sb, json_t *p, const char *key, const char
 		if (i >= TEXT_PATHS)
 			break;
 		sb_printf(sb, "    %5.1f%% ", jnum(s, "pct"));
-		put_name(sb, jstr(s, "stack", "?"), 68);
+		put_last(sb, jstr(s, "stack", "?"), 68);
 		sb_append(sb, "\n");
 	}
 }

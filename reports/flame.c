@@ -193,7 +193,7 @@ static int64_t child_of(struct ftree *t, uint32_t parent, uint32_t name)
 static int add_line(struct ftree *t, const char *line, size_t n)
 {
 	const char *sp = NULL, *p, *end;
-	uint64_t count = 0, *acc = t->before_side ? t->total_b : t->total;
+	uint64_t count = 0;
 	uint32_t node = 0;
 
 	for (size_t i = n; i > 0; i--)
@@ -208,7 +208,8 @@ static int add_line(struct ftree *t, const char *line, size_t n)
 			return 0;   /* not a folded line: skip it */
 		count = count * 10 + (uint64_t)(*p - '0');
 	}
-	acc[0] += count;
+	/* the arrays move when the tree grows: index them afresh */
+	(t->before_side ? t->total_b : t->total)[0] += count;
 	for (p = line; p < sp; p = end + 1) {
 		int64_t name, child;
 
@@ -222,7 +223,7 @@ static int add_line(struct ftree *t, const char *line, size_t n)
 		if (child < 0)
 			return -ENOMEM;
 		node = (uint32_t)child;
-		acc[node] += count;
+		(t->before_side ? t->total_b : t->total)[node] += count;
 		if (end == sp)
 			break;
 	}
