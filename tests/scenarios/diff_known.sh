@@ -14,7 +14,8 @@
 #    more, in the figures (offcpu.locks_share_pct) and in the functions
 #    (a futex frame, change below -25 points).
 # Also: the text names the function, -o writes diff.html (no request, the
-# differential flame data) and a folder with the differential folded file.
+# differential flame graph drawn in headless Chromium: the hot function in
+# blue, the cold one in red) and a folder with the differential folded file.
 . tests/lib.sh
 need_root
 
@@ -68,6 +69,10 @@ grep -Eq '(src|href)="https?:' "$page" && fail "diff.html refers to the network"
 grep -q '"diff":true' "$page" || fail "diff.html has no differential flame data"
 grep -q 'data-flame="0"' "$page" || fail "diff.html has no flame graph box"
 grep -q 'friday_hot_step' "$page" || fail "diff.html does not name friday_hot_step"
+# in a browser: the hot function drawn in blue (less), the cold one in red
+node tests/browser/check_diff.js "$page" --less friday_hot_step --more friday_cold_step \
+	> "$SCRATCH/browser.json" || fail "diff.html fails the browser checks: $(cat "$SCRATCH/browser.json")"
+cat "$SCRATCH/browser.json"
 # -o FOLDER: every file, and the differential folded file as "stack B A"
 "$FRIDAY" diff -o "$SCRATCH/out" "$SCRATCH/hot_switch-14-slow.tar.gz" \
 	"$SCRATCH/hot_switch-14-fast.tar.gz" > /dev/null 2>&1 || fail "diff -o FOLDER exited $?"
