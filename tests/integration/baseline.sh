@@ -36,6 +36,11 @@ grep -q 'id="baseline"' "$REPORT_DIR/report.html" || fail "report.html has no ba
 grep -q 'friday_hot_step' "$REPORT_DIR/report.html" || fail "report.html's baseline section does not name the function"
 grep -q 'href="diff/diff.html"' "$REPORT_DIR/report.html" || fail "report.html does not link diff/diff.html"
 grep -q '"diff":true' "$REPORT_DIR/diff/diff.html" || fail "diff/diff.html has no differential flame graph"
+grep -q "^Against the baseline $SCRATCH/before.tar.gz" "$REPORT_DIR/summary.txt" ||
+	fail "summary.txt does not mention the baseline"
+grep -Eq "Largest move in the cpu profile: friday_(hot|cold)_step" "$REPORT_DIR/summary.txt" ||
+	fail "summary.txt does not name the function that moved (hot and cold move alike)"
+awk 'length > 80 { bad = 1 } END { exit bad }' "$REPORT_DIR/summary.txt" || fail "summary.txt wider than 80 columns"
 jq -e '.files | map(.path) | index("diff/diff.html") != null' "$REPORT_DIR/manifest.json" > /dev/null ||
 	fail "manifest.json does not list diff/diff.html"
 
