@@ -1,9 +1,9 @@
 /* waste_loop.c: a known workload for Friday's unnecessary-work findings:
-#define _GNU_SOURCE
  * for SECONDS, MODE "missing" opens a file that does not exist, "reopen"
  * opens and closes the same existing file, "poll" polls with a zero
  * timeout, "eagain" reads an empty non-blocking pipe 10 times (EAGAIN);
  * each about RATE times a second (default 2000). */
+#define _GNU_SOURCE   /* pipe2 */
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
