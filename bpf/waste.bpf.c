@@ -17,8 +17,10 @@ const volatile __u64 targ_cgid = 0;
 const volatile __u64 short_ns = 10000000;
 const volatile __u32 poll_ids[WS_NR_POLL_IDS] = { ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u };
 
+/* In-flight state is LRU: an entry whose exit never came (a task killed in
+ * openat, a child that outlived the window) must not fill the map. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, __u64);
@@ -53,7 +55,7 @@ struct {
 } polls SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, WS_MAX_CHILDREN);
 	__type(key, __u32);
 	__type(value, struct ws_child);
