@@ -92,7 +92,7 @@ $(BUILD)/syscall_names.h: | $(BUILD)/.deps
 	echo '#include <sys/syscall.h>' | $(CC) -dM -E - | \
 		sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9][0-9]*\)$$/\t[\2] = "\1",/p' > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/bpf/syscount.o: $(BUILD)/syscall_names.h
+$(BUILD)/obj/bpf/syscount.o $(BUILD)/obj/bpf/waste.o: $(BUILD)/syscall_names.h
 
 # Playbooks are data, embedded in the binary: one generated C table.
 $(BUILD)/playbooks_embed.c: $(PLAYBOOKS) playbooks/embed.sh | $(BUILD)/.deps

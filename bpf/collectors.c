@@ -12,6 +12,8 @@ extern const struct collector_ops runqlat_collector;
 extern const struct collector_ops proclife_collector;
 extern const struct collector_ops syscount_collector;
 extern const struct collector_ops futexwait_collector;
+extern const struct collector_ops waste_collector;
+extern const struct collector_ops efficiency_collector;
 
 const struct collector_ops *const collector_table[] = {
 	&profile_collector,
@@ -22,6 +24,8 @@ const struct collector_ops *const collector_table[] = {
 	&proclife_collector,
 	&syscount_collector,
 	&futexwait_collector,
+	&waste_collector,
+	&efficiency_collector,
 	NULL,
 };
 

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "checks/friday.h"
 #include "checks/tuesday.h"
 
 const struct finding_def *const finding_tables[] = {
@@ -16,6 +17,7 @@ const struct finding_def *const finding_tables[] = {
 	syscalls_rule_findings,
 	locks_rule_findings,
 	past_error_findings,
+	friday_rule_findings,
 	NULL,
 };
 

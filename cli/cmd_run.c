@@ -103,6 +103,7 @@ int parse_run_opts(int argc, char **argv, struct run_opts *opts, const char *cmd
 		{ "no-redact", no_argument, NULL, 'N' },
 		{ "redact", required_argument, NULL, 'R' },
 		{ "max-archive-mb", required_argument, NULL, 'M' },
+		{ "baseline", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long v;
@@ -145,6 +146,7 @@ int parse_run_opts(int argc, char **argv, struct run_opts *opts, const char *cmd
 			break;
 		case 'v': verbose_level++; break;
 		case 'N': opts->no_redact = true; break;
+		case 'B': opts->baseline = optarg; break;
 		case 'R':
 			if (parse_redact_list(optarg, opts))
 				return usage_error(cmd, "--redact takes secrets or hosts (comma "
@@ -375,8 +377,19 @@ int week_begin(struct week *w, struct run_opts *opts, const char *cmd)
 		snprintf(w->archive, sizeof(w->archive), "%s", opts->output);
 	else
 		default_archive_path(w->archive, sizeof(w->archive));
+	if (opts->baseline) {
+		/* read first: a missing or damaged baseline stops before the run */
+		if (diff_side_load(opts->baseline, &w->baseline, err, sizeof(err))) {
+			fprintf(stderr, "friday: %s: --baseline: %s\n", cmd, err);
+			json_decref(w->pb);
+			return EXIT_FAILURE_;
+		}
+		w->have_baseline = true;
+	}
 	w->report = check_output_dir(w->archive) ? NULL : report_new();
 	if (!w->report) {
+		if (w->have_baseline)
+			diff_side_free(&w->baseline);
 		json_decref(w->pb);
 		return EXIT_FAILURE_;
 	}
@@ -398,6 +411,11 @@ int week_finish(struct week *w, const char *partial_reason)
 		json_object_set_new(report_get(r, "run"), "partial_reason", json_string(partial_reason));
 	}
 	fill_tool_overhead(r, now_mono_s() - w->t0_s);
+	if (w->have_baseline) {
+		if (report_attach_baseline(r, &w->baseline))
+			fprintf(stderr, "friday: cannot compare with the baseline: out of memory\n");
+		diff_side_free(&w->baseline);
+	}
 	ret = write_archive(r, w->opts, w->archive);
 	report_free(r);
 	json_decref(w->pb);

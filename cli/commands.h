@@ -23,6 +23,7 @@ int cmd_check(int argc, char **argv);
 int cmd_caps(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 /* Prints "friday: CMD: reason" and returns EXIT_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

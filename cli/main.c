@@ -12,7 +12,7 @@
 const struct command commands[] = {
 	{ "run", "[-d SECONDS] [-p PID] [--cgroup PATH] [--playbook NAME|FILE] [--stages LIST]\n"
 		 "           [--problem TEXT] [-F HZ] [--min-block-us US] [-o ARCHIVE] [--redact hosts]\n"
-		 "           [--no-redact] [--max-archive-mb MB] [-v]",
+		 "           [--no-redact] [--max-archive-mb MB] [--baseline ARCHIVE] [-v]",
 	  "walk the Fast-by-Friday week on this host and write the archive", cmd_run,
 	  "  -d, --duration SECONDS  the whole collection budget (default 60); the run\n"
 	  "                          ends within it plus a few seconds; each step has\n"
@@ -34,6 +34,10 @@ const struct command commands[] = {
 	  "                          lines and environments (redacted by default)\n"
 	  "      --max-archive-mb MB cap the archive (default 200): the biggest artifacts\n"
 	  "                          are cut first and the summary says which\n"
+	  "      --baseline ARCHIVE  compare this run with an earlier archive (as friday\n"
+	  "                          diff ARCHIVE NEW): report.json \"baseline\", a section\n"
+	  "                          of report.html and diff/diff.html in the new archive;\n"
+	  "                          a missing or damaged ARCHIVE stops before the run\n"
 	  "On a terminal one line on stderr shows the stage, the step and the time\n"
 	  "left; otherwise one plain line per step. NO_COLOR turns colour off.\n"
 	  "A playbook FILE is checked before anything runs: an error names its\n"
@@ -102,6 +106,26 @@ const struct command commands[] = {
 	  "                          redaction replaced (counts) and what was cut\n"
 	  "Exit status: 0 when every archive was read, 1 when one could not be read\n"
 	  "(the others are still shown), 2 on bad usage.\n" },
+	{ "diff", "BEFORE AFTER [--json] [-o FILE.html|FOLDER]",
+	  "compare two archives: what changed, and by how much", cmd_diff,
+	  "Reads two friday archives (of one host, or of two) and prints what changed\n"
+	  "from BEFORE to AFTER: verdicts that changed, findings that appeared or went\n"
+	  "away, figures that moved by 10% or more (percentiles of every histogram,\n"
+	  "rates, utilizations and pressure from the load snapshot, CPU per process)\n"
+	  "with their change, and for the CPU and off-CPU profiles the functions and\n"
+	  "processes whose share moved most. Shares are of each profile's own total,\n"
+	  "so runs of different lengths compare; paths that vanished are listed too.\n"
+	  "Archives of other friday versions or lacking a section are compared where\n"
+	  "both hold the data, and a note says what was not compared.\n"
+	  "      --json              print the diff as JSON (schema friday.diff/1, see\n"
+	  "                          docs/report-schema.md)\n"
+	  "  -o, --output FILE.html  also write the comparison as one offline page with\n"
+	  "                          differential flame graphs (red: more, blue: less)\n"
+	  "  -o, --output FOLDER     also write diff.html, diff.json, diff.txt and the\n"
+	  "                          differential folded files (cpu.diff.folded: \"stack\n"
+	  "                          BEFORE AFTER\", BEFORE scaled to AFTER's total)\n"
+	  "Exit status: 0 when compared, 1 when an archive is missing or damaged,\n"
+	  "2 on bad usage.\n" },
 	{ NULL },
 };
 

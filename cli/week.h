@@ -8,6 +8,7 @@
 
 #include "lib/options.h"
 #include "playbooks/playbook.h"
+#include "reports/compare.h"
 #include "reports/report.h"
 
 struct week {
@@ -16,6 +17,8 @@ struct week {
 	struct report *report;
 	char archive[PATH_MAX];
 	double t0_s;
+	struct diff_side baseline;  /* --baseline, read before the run */
+	bool have_baseline;
 };
 
 #define DEFAULT_DURATION_S 60

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "bpf/caps.h"
+#include "checks/friday.h"
 #include "checks/monday.h"
 #include "lib/util.h"
 #include "playbooks/playbook.h"
@@ -33,6 +34,15 @@ static enum step_status step_capabilities(struct step_ctx *ctx)
 	return STEP_OK;
 }
 
+/* Friday's efficiency figures and unnecessary-work findings. */
+static enum step_status step_friday_judge(struct step_ctx *ctx)
+{
+	judge_friday(ctx->report);
+	snprintf(ctx->reason, sizeof(ctx->reason), "%zu findings so far",
+		 json_array_size(report_get(ctx->report, "findings")));
+	return STEP_OK;
+}
+
 const struct step_kind step_kinds[] = {
 	{ "inventory", "What this host is (ST-00)", step_inventory, STEP_NEEDS_NOTHING, NULL },
 	/* tries BPF itself, and says per capability why it is refused */
@@ -48,5 +58,7 @@ const struct step_kind step_kinds[] = {
 	  step_collect_refused },
 	{ "judge", "Turn measurements into findings and verdicts", step_judge, STEP_NEEDS_NOTHING,
 	  NULL },
+	{ "friday_judge", "Efficiency figures and unnecessary work (F-01, F-05, F-07)",
+	  step_friday_judge, STEP_NEEDS_NOTHING, NULL },
 	{ NULL, NULL, NULL, STEP_NEEDS_NOTHING, NULL },
 };

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -198,5 +199,49 @@ int archive_read_member(const char *archive_path, const char *name, char **data,
 	if (ret == -ENOENT && archive_errno(a))
 		snprintf(err, err_len, "%s is damaged: %s", archive_path, archive_error_string(a));
 	archive_read_free(a);
+	return ret;
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len, char *err,
+		      size_t err_len)
+{
+	char tmp[4096];
+	FILE *f;
+	int ret = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "wx");
+	if (!f) {
+		ret = -errno;
+		snprintf(err, err_len, "cannot create %s: %s", tmp, strerror(errno));
+		return ret;
+	}
+	if (fwrite(data, 1, len, f) != len)
+		ret = -EIO;
+	if (fclose(f) != 0 && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path) != 0)
+		ret = -errno;
+	if (ret) {
+		snprintf(err, err_len, "cannot write %s: %s", path, strerror(-ret));
+		unlink(tmp);
+	}
+	return ret;
+}
+
+int out_files_write_dir(const struct out_files *files, const char *dir, char *err,
+			size_t err_len)
+{
+	char path[4096];
+	int ret = 0;
+
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		snprintf(err, err_len, "cannot make %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	for (size_t i = 0; i < files->n && !ret; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files->v[i].name);
+		ret = write_file_atomic(path, files->v[i].data, files->v[i].len, err, err_len);
+	}
 	return ret;
 }

@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,9 @@ struct ftree {
 	/* nodes: 0 is the root */
 	uint32_t *name, *parent, *first_child, *next_sibling, *depth;
 	uint64_t *total;
+	uint64_t *total_b;          /* a differential tree: BEFORE's counts */
+	bool before_side;           /* lines now added are BEFORE's */
+	bool diff;                  /* emit the two shares too */
 	uint32_t nr_nodes, cap_nodes;
 	uint32_t *child_hash;       /* (parent, name) -> node id + 1 */
 	uint32_t child_hash_size;
@@ -114,6 +119,7 @@ static int grow_nodes(struct ftree *t)
 	GROW(t->next_sibling, cap);
 	GROW(t->depth, cap);
 	GROW(t->total, cap);
+	GROW(t->total_b, cap);
 	t->cap_nodes = cap;
 	return 0;
 }
@@ -153,6 +159,7 @@ static int64_t new_node(struct ftree *t, uint32_t parent, uint32_t name)
 	t->next_sibling[id] = UINT32_MAX;
 	t->depth[id] = id ? t->depth[parent] + 1 : 0;
 	t->total[id] = 0;
+	t->total_b[id] = 0;
 	if (id) {
 		t->next_sibling[id] = t->first_child[parent];
 		t->first_child[parent] = id;
@@ -201,7 +208,8 @@ static int add_line(struct ftree *t, const char *line, size_t n)
 			return 0;   /* not a folded line: skip it */
 		count = count * 10 + (uint64_t)(*p - '0');
 	}
-	t->total[0] += count;
+	/* the arrays move when the tree grows: index them afresh */
+	(t->before_side ? t->total_b : t->total)[0] += count;
 	for (p = line; p < sp; p = end + 1) {
 		int64_t name, child;
 
@@ -215,7 +223,7 @@ static int add_line(struct ftree *t, const char *line, size_t n)
 		if (child < 0)
 			return -ENOMEM;
 		node = (uint32_t)child;
-		t->total[node] += count;
+		(t->before_side ? t->total_b : t->total)[node] += count;
 		if (end == sp)
 			break;
 	}
@@ -283,12 +291,38 @@ static void emit_names(const struct ftree *t, struct strbuf *sb)
 	json_decref(arr);
 }
 
+/* A node's share of one side's total, in parts per million. */
+static double ppm(uint64_t v, uint64_t total)
+{
+	return total ? 1e6 * (double)v / (double)total : 0;
+}
+
+/* The value of node id under key k: name, depth, count; in a differential
+ * tree the width is the mean of the two shares (so a vanished path keeps
+ * half its old width), then BEFORE's and AFTER's shares. */
+static void emit_value(const struct ftree *t, struct strbuf *sb, size_t k, uint32_t id,
+		       bool first)
+{
+	double b = ppm(t->total_b[id], t->total_b[0]), a = ppm(t->total[id], t->total[0]);
+	const char *sep = first ? "" : ",";
+
+	if (k == 0)
+		sb_printf(sb, "%s%u", sep, t->name[id]);
+	else if (k == 1)
+		sb_printf(sb, "%s%u", sep, t->depth[id]);
+	else if (k == 2 && !t->diff)
+		sb_printf(sb, "%s%llu", sep, (unsigned long long)t->total[id]);
+	else
+		sb_printf(sb, "%s%.0f", sep, k == 2 ? round((a + b) / 2) : k == 3 ? round(b) : round(a));
+}
+
 /* Pre-order walk with an explicit stack: the order the page expects. */
 static int emit_nodes(const struct ftree *t, struct strbuf *sb)
 {
 	uint32_t *order = malloc(sizeof(*order) * t->nr_nodes), *stack;
 	uint32_t n = 0, top = 0;
-	static const char *const keys[] = { "n", "d", "v" };
+	static const char *const keys[] = { "n", "d", "v", "b", "a" };
+	size_t nr_keys = t->diff ? 5 : 3;
 
 	stack = malloc(sizeof(*stack) * (t->nr_nodes + 1));
 	if (!order || !stack) {
@@ -311,18 +345,10 @@ static int emit_nodes(const struct ftree *t, struct strbuf *sb)
 			stack[top - 1 - i] = tmp;
 		}
 	}
-	for (size_t k = 0; k < 3; k++) {
+	for (size_t k = 0; k < nr_keys; k++) {
 		sb_printf(sb, ",\"%s\":[", keys[k]);
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t id = order[i];
-
-			if (k == 0)
-				sb_printf(sb, i ? ",%u" : "%u", t->name[id]);
-			else if (k == 1)
-				sb_printf(sb, i ? ",%u" : "%u", t->depth[id]);
-			else
-				sb_printf(sb, i ? ",%llu" : "%llu", (unsigned long long)t->total[id]);
-		}
+		for (uint32_t i = 0; i < n; i++)
+			emit_value(t, sb, k, order[i], i == 0);
 		sb_append(sb, "]");
 	}
 	free(order);
@@ -342,30 +368,47 @@ static void ftree_free(struct ftree *t)
 	free(t->next_sibling);
 	free(t->depth);
 	free(t->total);
+	free(t->total_b);
 	free(t->child_hash);
 }
 
-int flame_table_json(const char *folded, size_t len, struct strbuf *sb, size_t *nr_nodes)
+static int add_text(struct ftree *t, const char *folded, size_t len)
 {
-	struct ftree t = { 0 };
 	const char *p = folded, *end = folded + len;
-	int64_t root;
 	int err = 0;
 
-	root = intern(&t, "all", 3);
-	if (root < 0 || new_node(&t, 0, (uint32_t)root) < 0)
-		err = -ENOMEM;
 	while (!err && p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
 		if (n && p[n - 1] == '\r')
 			n--;
-		err = add_line(&t, p, n);
+		err = add_line(t, p, n);
 		p += n + 1;
 		if (nl)
 			p = nl + 1;
 	}
+	return err;
+}
+
+static int flame_build(const char *before, size_t before_len, const char *after,
+		       size_t after_len, struct strbuf *sb, size_t *nr_nodes)
+{
+	struct ftree t = { 0 };
+	int64_t root;
+	int err = 0;
+
+	root = intern(&t, "all", 3);
+	if (root < 0 || new_node(&t, 0, (uint32_t)root) < 0)
+		err = -ENOMEM;
+	t.diff = before != NULL;
+	if (!err && before) {
+		t.before_side = true;
+		err = add_text(&t, before, before_len);
+		t.before_side = false;
+	}
+	if (!err)
+		err = add_text(&t, after, after_len);
 	if (!err)
 		err = sort_children(&t);
 	if (!err) {
@@ -378,4 +421,16 @@ int flame_table_json(const char *folded, size_t len, struct strbuf *sb, size_t *
 		*nr_nodes = t.nr_nodes;
 	ftree_free(&t);
 	return err ? err : (sb->oom ? -ENOMEM : 0);
+}
+
+int flame_table_json(const char *folded, size_t len, struct strbuf *sb, size_t *nr_nodes)
+{
+	return flame_build(NULL, 0, folded, len, sb, nr_nodes);
+}
+
+int flame_diff_table_json(const char *before, size_t before_len, const char *after,
+			  size_t after_len, struct strbuf *sb, size_t *nr_nodes)
+{
+	return flame_build(before ? before : "", before ? before_len : 0, after, after_len, sb,
+			   nr_nodes);
 }

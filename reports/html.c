@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lib/strbuf.h"
+#include "reports/compare.h"
 #include "reports/flame.h"
 #include "reports/writers.h"
 
@@ -941,6 +942,8 @@ int write_report_html(struct report *r, struct out_files *out)
 	html_verdict(&sb, r);
 	html_week(&sb, r);
 	html_findings(&sb, r);
+	if (json_object_get(r->doc, "baseline"))
+		diff_html_section(&sb, json_object_get(r->doc, "baseline"));
 	html_flames(&sb, r, data);
 	html_latency(&sb, r, data);
 	html_events(&sb, r);

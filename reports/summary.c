@@ -265,6 +265,40 @@ static void summary_archive_notes(struct strbuf *sb, struct report *r)
 	}
 }
 
+/* --baseline: how many verdicts, findings and figures changed, and the
+ * function whose CPU share moved most; diff/diff.txt has the rest. */
+static void summary_baseline(struct strbuf *sb, struct report *r)
+{
+	json_t *d = json_object_get(r->doc, "baseline"), *v, *fn;
+	size_t i, changed = 0, moved = 0;
+	char line[512];
+
+	if (!d)
+		return;
+	json_array_foreach(json_object_get(d, "verdicts"), i, v)
+		changed += json_is_true(json_object_get(v, "changed"));
+	json_array_foreach(json_object_get(d, "figures"), i, v)
+		moved += json_is_true(json_object_get(v, "moved"));
+	snprintf(line, sizeof(line), "Against the baseline %s: %zu verdicts changed, %zu findings "
+		 "appeared, %zu went away, %zu figures moved by 10%% or more (diff/diff.txt).",
+		 jstr(json_object_get(d, "before"), "archive", "?"), changed,
+		 json_array_size(json_object_get(json_object_get(d, "findings"), "appeared")),
+		 json_array_size(json_object_get(json_object_get(d, "findings"), "gone")), moved);
+	sb_append(sb, "\n");
+	sb_wrap(sb, line, SUMMARY_COLS, 0, 2);
+	sb_append(sb, "\n");
+	fn = json_array_get(json_object_get(json_array_get(json_object_get(d, "profiles"), 0),
+					    "functions"), 0);
+	if (fn) {
+		snprintf(line, sizeof(line), "  Largest move in the %s profile: %s, %.1f%% -> %.1f%%.",
+			 jstr(json_array_get(json_object_get(d, "profiles"), 0), "kind", "cpu"),
+			 jstr(fn, "name", "?"), json_number_value(json_object_get(fn, "before_pct")),
+			 json_number_value(json_object_get(fn, "after_pct")));
+		sb_wrap(sb, line, SUMMARY_COLS, 0, 2);
+		sb_append(sb, "\n");
+	}
+}
+
 int write_summary_txt(struct report *r, struct out_files *out)
 {
 	struct strbuf sb = { 0 };
@@ -276,6 +310,7 @@ int write_summary_txt(struct report *r, struct out_files *out)
 	summary_verdicts(&sb, r);
 	summary_load(&sb, r);
 	summary_findings(&sb, r);
+	summary_baseline(&sb, r);
 	summary_steps(&sb, r);
 	summary_archive_notes(&sb, r);
 	if (json_string_value(json_object_get(run, "archive"))) {

@@ -78,6 +78,14 @@ int archive_write(const struct out_files *files, const char *archive_path,
 int archive_read_member(const char *archive_path, const char *name, char **data,
 			size_t *len, char *err, size_t err_len);
 
+/* Writes each file into the directory dir (made when missing; files may
+ * not name subfolders). 0 or -errno with err filled. */
+int out_files_write_dir(const struct out_files *files, const char *dir, char *err,
+			size_t err_len);
+/* Writes one file whole: temporary name, then rename. */
+int write_file_atomic(const char *path, const char *data, size_t len, char *err,
+		      size_t err_len);
+
 /* The default archive name: ./friday-HOST-YYYYmmddTHHMMSS.tar.gz */
 void archive_default_name(char *buf, size_t len);
 /* The archive's top folder: its file name without .tar.gz or .tgz. */

@@ -57,6 +57,16 @@ function Flame(box, p, gi) {
 		return 'hsl(' + (base + h % 55) + ',' + (base ? 60 + h % 20 : 75 + h % 20) + '%,' +
 			((base ? 66 : 52) + (h >> 8) % 12) + '%)';
 	});
+	/* a differential graph (friday diff): each frame coloured by its
+	 * change of share, red for more, blue for less, grey for none */
+	var maxd2 = 0;
+	if (p.diff) for (i = 0; i < N; i++) maxd2 = Math.max(maxd2, Math.abs(t.a[i] - t.b[i]));
+	function colorOf(i) {
+		if (!p.diff) return colors[t.n[i]];
+		var dd = t.a[i] - t.b[i], f = maxd2 ? Math.min(1, Math.abs(dd) / maxd2) : 0;
+		if (Math.abs(dd) < 50) return '#e4e4e4';
+		return 'hsl(' + (dd > 0 ? 0 : 215) + ',80%,' + (90 - 45 * Math.sqrt(f)) + '%)';
+	}
 	var bar = el('div', 'fg-bar');
 	var input = el('input'); input.type = 'search'; input.placeholder = 'search (regex)';
 	var reset = el('button', null, 'Reset zoom');
@@ -106,7 +116,7 @@ function Flame(box, p, gi) {
 	 * bar however deep the stacks are. */
 	function box1(i, px, w, dim) {
 		var y = t.d[i] * ROW, m = g.match && g.match[t.n[i]];
-		ctx.fillStyle = m ? '#d23cd2' : dim ? '#ddd' : colors[t.n[i]];
+		ctx.fillStyle = m ? '#d23cd2' : dim ? '#ddd' : colorOf(i);
 		ctx.fillRect(px, y, Math.max(w - 0.5, 0.5), ROW - 1);
 		if (w > 28) {
 			var s = t.names[t.n[i]], max = Math.floor((w - 6) / 6.2);
@@ -173,6 +183,7 @@ function Flame(box, p, gi) {
 		return best;
 	};
 	g.canvas = canvas;
+	g.colorOf = colorOf;
 	g.topFunctions = function () {
 		var selfBy = new Float64Array(t.names.length), totBy = new Float64Array(t.names.length);
 		var on = new Int32Array(t.names.length), st = [];
@@ -218,6 +229,12 @@ function Flame(box, p, gi) {
 	canvas.onclick = function (ev) { var n = hit(ev); if (n >= 0) g.zoomTo(n); };
 	canvas.onmousemove = function (ev) {
 		var n = hit(ev);
+		if (n >= 0 && p.diff) {
+			hover.textContent = t.names[t.n[n]] + ': before ' + pct(t.b[n], 1e6) + ', after ' +
+				pct(t.a[n], 1e6) + ' (' + (t.a[n] >= t.b[n] ? '+' : '') +
+				((t.a[n] - t.b[n]) / 1e4).toFixed(1) + ' pts)';
+			return;
+		}
 		hover.textContent = n < 0 ? '\u00a0' : t.names[t.n[n]] + ': ' + fmt(t.v[n]) + ' ' +
 			(p.unit || 'samples') + ', ' + pct(t.v[n], t.v[0]) + ' of all, self ' + pct(self[n], t.v[0]);
 	};
