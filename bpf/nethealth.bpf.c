@@ -33,7 +33,9 @@ struct conn {
 	__u32 base_segs_out;   /* tcp_sock.segs_out when first seen */
 	__u32 base_retrans;    /* tcp_sock.total_retrans when first seen */
 	__u32 target;          /* counts under -p / --cgroup */
+	__u16 lport, rport;    /* ports when first seen: a closing socket may have lost them */
 	char comm[NET_COMM_LEN];
+	struct net_peer_key key;   /* its peer row, fixed when first seen */
 };
 
 struct {
@@ -158,12 +160,15 @@ static __always_inline struct net_peer *peer_get(struct net_peer_key *k, const c
 	return p;
 }
 
-static __always_inline struct net_peer *conn_peer(const struct sock *sk, struct conn *c)
+static __always_inline struct net_peer *conn_peer(struct conn *c)
 {
-	struct net_peer_key k;
+	return peer_get(&c->key, c->dir == NET_DIR_ACTIVE ? c->comm : NULL);
+}
 
-	peer_key(sk, c->dir, c->tgid, &k);
-	return peer_get(&k, c->dir == NET_DIR_ACTIVE ? c->comm : NULL);
+static __always_inline void conn_ports(const struct sock *sk, struct conn *c)
+{
+	c->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	c->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 }
 
 /* The socket's record, made now for a socket opened before the window
@@ -179,6 +184,8 @@ static __always_inline struct conn *conn_get(const struct sock *sk)
 	fresh.target = !filtering();
 	fresh.base_segs_out = BPF_CORE_READ(tcp_sk_of(sk), segs_out);
 	fresh.base_retrans = BPF_CORE_READ(tcp_sk_of(sk), total_retrans);
+	conn_ports(sk, &fresh);
+	peer_key(sk, NET_DIR_UNKNOWN, 0, &fresh.key);
 	if (bpf_map_update_elem(&conns, &key, &fresh, BPF_NOEXIST) &&
 	    !bpf_map_lookup_elem(&conns, &key)) {
 		count(NET_LOST_CONNS_FULL, 1);
@@ -187,11 +194,15 @@ static __always_inline struct conn *conn_get(const struct sock *sk)
 	return bpf_map_lookup_elem(&conns, &key);
 }
 
-static __always_inline void fill_addrs(const struct sock *sk, struct net_event *e)
+static __always_inline void fill_addrs(const struct sock *sk, struct conn *c, struct net_event *e)
 {
 	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	e->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (!e->lport)
+		e->lport = c->lport;
+	if (!e->rport)
+		e->rport = c->rport;
 	if (e->family == AF_INET6) {
 		BPF_CORE_READ_INTO(&e->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
 		BPF_CORE_READ_INTO(&e->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
@@ -219,7 +230,7 @@ static __always_inline struct net_event *event_new(const struct sock *sk, struct
 	e->dir = c->dir;
 	e->pid = c->tgid;
 	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
-	fill_addrs(sk, e);
+	fill_addrs(sk, c, e);
 	return e;
 }
 
@@ -233,6 +244,8 @@ static __always_inline void on_connect_start(const struct sock *sk, __u64 now)
 	c.tgid = bpf_get_current_pid_tgid() >> 32;
 	c.target = target_current();
 	bpf_get_current_comm(c.comm, sizeof(c.comm));
+	conn_ports(sk, &c);
+	peer_key(sk, NET_DIR_ACTIVE, c.tgid, &c.key);
 	if (bpf_map_update_elem(&conns, &key, &c, BPF_ANY))
 		count(NET_LOST_CONNS_FULL, 1);
 }
@@ -269,14 +282,17 @@ static __always_inline void on_connected(const struct sock *sk, struct conn *c, 
 	struct net_event *e;
 
 	c->est_ns = now;
+	c->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	/* A connect begun before the window (first seen at a SYN
+	 * retransmit) has no start to measure from. */
+	if (!c->target || !c->syn_ns)
+		return;
 	c->base_segs_out = BPF_CORE_READ(tcp_sk_of(sk), segs_out);
 	c->base_retrans = BPF_CORE_READ(tcp_sk_of(sk), total_retrans);
-	if (!c->target)
-		return;
 	count(NET_CONNECTS, 1);
 	hist_add(NET_HIST_CONNECT, lat_us);
 	proc_connect(c, lat_us);
-	if ((p = conn_peer(sk, c))) {
+	if ((p = conn_peer(c))) {
 		__sync_fetch_and_add(&p->connects, 1);
 		__sync_fetch_and_add(&p->connect_us, lat_us);
 		if (lat_us > p->connect_us_max)
@@ -297,6 +313,8 @@ static __always_inline void on_accepted(const struct sock *sk, __u64 now)
 	c.est_ns = now;
 	c.dir = NET_DIR_PASSIVE;
 	c.target = !filtering();
+	conn_ports(sk, &c);
+	peer_key(sk, NET_DIR_PASSIVE, 0, &c.key);
 	if (bpf_map_update_elem(&conns, &key, &c, BPF_ANY)) {
 		count(NET_LOST_CONNS_FULL, 1);
 		return;
@@ -304,7 +322,7 @@ static __always_inline void on_accepted(const struct sock *sk, __u64 now)
 	if (!c.target)
 		return;
 	count(NET_ACCEPTS, 1);
-	if ((p = conn_peer(sk, &c)))
+	if ((p = conn_peer(&c)))
 		__sync_fetch_and_add(&p->accepts, 1);
 }
 
@@ -340,7 +358,7 @@ static __always_inline void on_closed(const struct sock *sk, int oldstate, __u64
 		goto out;
 	if (oldstate == TCP_SYN_SENT) {
 		count(NET_CONNECT_FAILS, 1);
-		if ((p = conn_peer(sk, c)))
+		if ((p = conn_peer(c)))
 			__sync_fetch_and_add(&p->connect_fails, 1);
 		if ((e = event_new(sk, c, NET_EV_CLOSE, now))) {
 			e->failed = 1;
@@ -359,7 +377,7 @@ static __always_inline void on_closed(const struct sock *sk, int oldstate, __u64
 	count(NET_CLOSES, 1);
 	if (c->est_ns)
 		hist_add(NET_HIST_LIFETIME, life_us);
-	if ((p = conn_peer(sk, c))) {
+	if ((p = conn_peer(c))) {
 		__sync_fetch_and_add(&p->closes, 1);
 		__sync_fetch_and_add(&p->lifetime_us, life_us);
 		__sync_fetch_and_add(&p->bytes_acked, acked);
@@ -432,7 +450,7 @@ static __always_inline int on_retransmit(const struct sock *sk, const struct sk_
 	count(NET_RETRANS_SEGS, segs);
 	if (syn)
 		count(NET_SYN_RETRANS, 1);
-	if ((p = conn_peer(sk, c))) {
+	if ((p = conn_peer(c))) {
 		__sync_fetch_and_add(&p->retrans_events, 1);
 		__sync_fetch_and_add(&p->retrans_segs, segs);
 		if (syn)
@@ -478,8 +496,12 @@ static __always_inline int on_send_reset(const struct sock *sk, const struct sk_
 			return 0;
 		if (!c && filtering())
 			return 0;
-		peer_key(sk, c ? c->dir : NET_DIR_UNKNOWN, c ? c->tgid : 0, &k);
-		p = peer_get(&k, c && c->dir == NET_DIR_ACTIVE ? c->comm : NULL);
+		if (c) {
+			p = conn_peer(c);
+		} else {
+			peer_key(sk, NET_DIR_UNKNOWN, 0, &k);
+			p = peer_get(&k, NULL);
+		}
 	} else {
 		if (filtering() || !skb)
 			return 0;
@@ -502,8 +524,13 @@ static __always_inline int on_receive_reset(const struct sock *sk)
 	if ((c && !c->target) || (!c && filtering()))
 		return 0;
 	count(NET_RESETS_RECEIVED, 1);
-	peer_key(sk, c ? c->dir : NET_DIR_UNKNOWN, c ? c->tgid : 0, &k);
-	if ((p = peer_get(&k, c && c->dir == NET_DIR_ACTIVE ? c->comm : NULL)))
+	if (c) {
+		p = conn_peer(c);
+	} else {
+		peer_key(sk, NET_DIR_UNKNOWN, 0, &k);
+		p = peer_get(&k, NULL);
+	}
+	if (p)
 		__sync_fetch_and_add(&p->resets_received, 1);
 	return 0;
 }

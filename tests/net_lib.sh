@@ -1,11 +1,14 @@
 # net_lib.sh: a lossy TCP link for the network tests, made of two network
 # namespaces of this run (their names carry the test's pid) joined by a
 # veth pair. This kernel has no netem qdisc, so the loss is an nftables
-# rule in the client's namespace that drops a random tenth of the TCP
-# packets it sends (numgen random mod 10 == 0): traffic never leaves the
+# rule in the server's namespace that drops a random share of the TCP
+# packets arriving from the client (numgen random), before any socket sees
+# them: to the client's TCP they are lost on the path, as on a bad link (a
+# drop in the sender's own output chain would not do: TCP sees that error
+# and sends again without counting a retransmit). Traffic never leaves the
 # two namespaces. Source after tests/lib.sh; removed at exit.
 
-# lossy_link LOSS_PCT: sets NS_C (client side, lossy), NS_S (server side),
+# lossy_link LOSS_PCT: sets NS_C (client side), NS_S (server side, lossy),
 # ADDR_C, ADDR_S. LOSS_PCT 0 makes a clean link.
 lossy_link() {
 	command -v nft > /dev/null || fail "nft (Debian nftables) is missing: make installs it"
@@ -25,11 +28,11 @@ lossy_link() {
 	ip -n "$NS_C" link set frc$$ up
 	ip -n "$NS_S" link set frs$$ up
 	[ "$1" -gt 0 ] || return 0
-	ip netns exec "$NS_C" nft -f - <<NFT || fail "nft loss rule"
+	ip netns exec "$NS_S" nft -f - <<NFT || fail "nft loss rule"
 table inet friday_loss {
-	chain out {
-		type filter hook output priority 0;
-		meta l4proto tcp numgen random mod 100 < $1 counter drop
+	chain in {
+		type filter hook prerouting priority 0;
+		ip saddr $ADDR_C meta l4proto tcp numgen random mod 100 < $1 counter drop
 	}
 }
 NFT

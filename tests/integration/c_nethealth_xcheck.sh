@@ -1,7 +1,7 @@
 # c_nethealth_xcheck.sh: nethealth's counts agree with the kernel's and with
 # a known workload. In two network namespaces of this run joined by a veth
-# pair (tests/net_lib.sh), the client's side drops 10% of the TCP packets
-# it sends; build/workloads/c_tcp_transfer opens 23 connections (a prime,
+# pair (tests/net_lib.sh), the server's side drops 10% of the TCP packets
+# that arrive from the client; build/workloads/c_tcp_transfer opens 23 connections (a prime,
 # as bcc's rules suggest) that each send 64 KiB, then connects once to a
 # closed port. Checked:
 # - retransmitted segments friday counted towards the server's address

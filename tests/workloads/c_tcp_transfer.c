@@ -1,8 +1,9 @@
 /* c_tcp_transfer.c: a known TCP workload for the network tests.
  *   c_tcp_transfer server PORT NCONN     accept NCONN connections, read each to EOF
- *   c_tcp_transfer client ADDR PORT NCONN BYTES
+ *   c_tcp_transfer client ADDR PORT NCONN BYTES [PAUSE_MS]
  *                                        NCONN connections one after another, each
- *                                        sending BYTES and closing; NCONN 0: until killed
+ *                                        sending BYTES and closing, PAUSE_MS apart;
+ *                                        NCONN 0: until killed
  *   c_tcp_transfer refused ADDR PORT     one connect to a closed port: exits 0 when
  *                                        refused (a reset came back)
  * Prints what it did ("connections N bytes B") so a test compares it with
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static int die(const char *what)
@@ -68,8 +70,9 @@ static int send_all(int fd, long bytes)
 	return 0;
 }
 
-static int client(const char *ip, const char *port, long nconn, long bytes)
+static int client(const char *ip, const char *port, long nconn, long bytes, long pause_ms)
 {
+	struct timespec pause = { pause_ms / 1000, pause_ms % 1000 * 1000000 };
 	struct sockaddr_in sa;
 	long done = 0;
 
@@ -81,6 +84,8 @@ static int client(const char *ip, const char *port, long nconn, long bytes)
 		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) || send_all(fd, bytes))
 			return die("connect/write");
 		close(fd);
+		if (pause_ms > 0)
+			nanosleep(&pause, NULL);
 	}
 	printf("connections %ld bytes %ld\n", done, done * bytes);
 	return 0;
@@ -108,11 +113,12 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 4 && !strcmp(argv[1], "server"))
 		return server(argv[2], atol(argv[3]));
-	if (argc == 6 && !strcmp(argv[1], "client"))
-		return client(argv[2], argv[3], atol(argv[4]), atol(argv[5]));
+	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "client"))
+		return client(argv[2], argv[3], atol(argv[4]), atol(argv[5]),
+			      argc == 7 ? atol(argv[6]) : 0);
 	if (argc == 4 && !strcmp(argv[1], "refused"))
 		return refused(argv[2], argv[3]);
-	fprintf(stderr, "usage: c_tcp_transfer server PORT NCONN | client ADDR PORT NCONN BYTES | "
+	fprintf(stderr, "usage: c_tcp_transfer server PORT NCONN | client ADDR PORT NCONN BYTES [PAUSE_MS] | "
 		"refused ADDR PORT\n");
 	return 2;
 }
