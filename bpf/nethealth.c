@@ -148,7 +148,7 @@ static int net_start(struct collector *c, char *why, size_t len)
 	}
 	p->start_ns = now_mono_ns();
 	p->netstat_err = counters_read_paired("/proc/net/netstat", netstat_names, 3,
-					      p->netstat0, p->netstat_found);
+					      p->netstat0, p->netstat_found) < 0;
 	counters_read_paired("/proc/net/snmp", netstat_names + 3, 3, p->netstat0 + 3,
 			     p->netstat_found + 3);
 	return 0;
