@@ -98,8 +98,9 @@ struct net_judgement {
 	bool implicated, suspect;
 };
 
-/* "c_tcp_transfer (pid 42)", or who holds a socket friday did not see
- * open: accepted ones by the listener of the port, older ones unknown. */
+/* "c_tcp_transfer (pid 42)", or, for a socket friday did not see a
+ * process open: its local port (an accepted connection, or a reset for a
+ * closed port), or that it predates the window. */
 static void who(json_t *peer, char *out, size_t len)
 {
 	const char *dir = jpath_str(peer, "direction") ? jpath_str(peer, "direction") : "";
@@ -107,7 +108,8 @@ static void who(json_t *peer, char *out, size_t len)
 	if (jpath_num(peer, "pid") > 0)
 		snprintf(out, len, "%s (pid %.0f)", jpath_str(peer, "comm"), jpath_num(peer, "pid"));
 	else if (!strcmp(dir, "accept"))
-		snprintf(out, len, "the listener on local port %.0f", jpath_num(peer, "port"));
+		snprintf(out, len, "local port %.0f (accepted there, or refused: no process "
+			 "known)", jpath_num(peer, "port"));
 	else
 		snprintf(out, len, "a process that opened it before the window");
 }
