@@ -32,6 +32,7 @@
 #define NET_TOP_PROCS 10
 #define NET_TOP_OUTLIERS 25
 #define NET_NR_NETSTAT 6
+#define NET_MAX_SERVERS 64
 
 /* The window's deltas of friday's own network namespace. */
 static const char *const netstat_names[NET_NR_NETSTAT] = {
@@ -49,8 +50,19 @@ struct outlier_table {
 	size_t nr;
 };
 
+/* The process that closed an accepted connection on a local port: who
+ * serves it, for the peer rows of accepted connections (accepting runs in
+ * softirq, where the kernel knows no process). */
+struct net_server {
+	uint16_t family, port;
+	uint32_t pid;
+	char comm[NET_COMM_LEN];
+};
+
 struct net_priv {
 	struct nethealth_bpf *skel;
+	struct net_server servers[NET_MAX_SERVERS];
+	size_t nr_servers;
 	enum attach_kind kind;
 	json_t *missing;
 	struct ring_buffer *rb;
@@ -112,6 +124,31 @@ static void outlier_add(struct outlier_table *t, const struct net_event *e,
 static uint64_t connect_key(const struct net_event *e) { return e->connect_us; }
 static uint64_t lifetime_key(const struct net_event *e) { return e->lifetime_us; }
 
+static void server_seen(struct net_priv *p, const struct net_event *e)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_servers; i++)
+		if (p->servers[i].family == e->family && p->servers[i].port == e->lport)
+			break;
+	if (i == NET_MAX_SERVERS)
+		return;
+	if (i == p->nr_servers)
+		p->nr_servers++;
+	p->servers[i].family = e->family;
+	p->servers[i].port = e->lport;
+	p->servers[i].pid = e->pid;
+	memcpy(p->servers[i].comm, e->comm, sizeof(e->comm));
+}
+
+static const struct net_server *server_of(struct net_priv *p, uint16_t family, uint16_t port)
+{
+	for (size_t i = 0; i < p->nr_servers; i++)
+		if (p->servers[i].family == family && p->servers[i].port == port)
+			return &p->servers[i];
+	return NULL;
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct net_priv *p = ctx;
@@ -119,6 +156,8 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*e))
 		return 0;
+	if (e->kind == NET_EV_CLOSE && e->dir == NET_DIR_PASSIVE && e->pid)
+		server_seen(p, e);
 	if (e->kind == NET_EV_CONNECT || e->failed)
 		outlier_add(&p->slow_connects, e, connect_key);
 	if (e->kind == NET_EV_CLOSE && !e->failed)
@@ -219,20 +258,23 @@ static int cmp_peer(const void *a, const void *b)
 	return 0;
 }
 
-static json_t *peer_json(const struct peer_row *row, double window_s)
+static json_t *peer_json(struct net_priv *p, const struct peer_row *row, double window_s)
 {
 	const struct net_peer *v = &row->v;
+	const struct net_server *srv = row->k.dir == NET_DIR_PASSIVE && !row->k.tgid ?
+				       server_of(p, row->k.family, row->k.port) : NULL;
 	char remote[80], addr[INET6_ADDRSTRLEN], comm[NET_COMM_LEN + 1];
 	json_t *j;
 
 	endpoint_text(row->k.family, row->k.addr, row->k.port, remote, sizeof(remote));
 	addr_text(row->k.family, row->k.addr, addr, sizeof(addr));
-	probe_comm(comm, sizeof(comm), v->comm, sizeof(v->comm));
+	probe_comm(comm, sizeof(comm), srv ? srv->comm : v->comm, sizeof(v->comm));
 	j = json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
 		      "s:I, s:f, s:f}",
 		      "remote", remote, "address", addr, "port", row->k.port,
 		      "family", row->k.family == 10 ? "ipv6" : "ipv4",
-		      "direction", dir_name(row->k.dir), "pid", (int)row->k.tgid, "comm", comm,
+		      "direction", dir_name(row->k.dir), "pid", (int)(srv ? srv->pid : row->k.tgid),
+		      "comm", comm,
 		      "connects", (json_int_t)v->connects, "connect_fails", (json_int_t)v->connect_fails,
 		      "accepts", (json_int_t)v->accepts, "closes", (json_int_t)v->closes,
 		      "retrans_segs", (json_int_t)v->retrans_segs,
@@ -250,6 +292,9 @@ static json_t *peer_json(const struct peer_row *row, double window_s)
 		"lifetime_ms_avg", v->closes ? v->lifetime_us / 1e3 / v->closes : 0.0,
 		"connect_ms_avg", v->connects ? v->connect_us / 1e3 / v->connects : 0.0,
 		"connect_ms_max", v->connect_us_max / 1e3));
+	if (srv)
+		json_object_set_new(j, "pid_from", json_string("closed an accepted connection on "
+				    "this port in the window"));
 	return j;
 }
 
@@ -271,7 +316,7 @@ static json_t *peers_harvest(struct net_priv *p, double window_s, size_t *nr_row
 	if (rows)
 		qsort(rows, n, sizeof(*rows), cmp_peer);
 	for (long i = 0; rows && i < n && i < NET_TOP_PEERS; i++)
-		json_array_append_new(arr, peer_json(&rows[i], window_s));
+		json_array_append_new(arr, peer_json(p, &rows[i], window_s));
 	*nr_rows = n > 0 ? (size_t)n : 0;
 	free(rows);
 	free(keys);

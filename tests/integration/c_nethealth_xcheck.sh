@@ -9,7 +9,8 @@
 #   read around the workload), within 5% or 2 segments, whichever is more
 #   (both count tcp_skb_pcount() per retransmission; the slack covers a
 #   retransmission racing the counter reads at the edges);
-# - connects, accepts and closes: exactly 23 each, with the client named;
+# - connects, accepts and closes: exactly 23 each, with the client named
+#   (it connected) and the server named (it closed what it accepted);
 # - bytes sent and acknowledged: 23 x 64 KiB, plus at most 2 per
 #   connection (the FIN and SYN sequence numbers);
 # - the connect to the closed port: a reset sent by the server's stack,
@@ -63,6 +64,8 @@ done
 [ "$(jqr "[$m.peers[] | select($to_srv)][0].comm")" = c_tcp_transfer ] || fail "client comm"
 acc=".address == \"$ADDR_C\" and .port == $port and .direction == \"accept\""
 [ "$(sum "$acc" accepts)" = $nconn ] || fail "accepts from $ADDR_C: $(sum "$acc" accepts), made $nconn"
+[ "$(jqr "[$m.peers[] | select($acc)][0].pid")" = $srv ] ||
+	fail "the server (pid $srv) is not named for the connections it accepted"
 acked=$(sum "$to_srv" bytes_acked)
 [ "$acked" -ge $((nconn * bytes)) ] && [ "$acked" -le $((nconn * (bytes + 2))) ] ||
 	fail "bytes acknowledged $acked, sent $((nconn * bytes))"
