@@ -24,25 +24,11 @@ char LICENSE[] SEC("license") = "GPL";
 #define AF_INET 2
 #define AF_INET6 10
 
-/* A socket followed through the window. */
-struct conn {
-	__u64 syn_ns;          /* entered SYN_SENT; 0 for other directions */
-	__u64 est_ns;          /* entered ESTABLISHED; 0 when not seen */
-	__u32 tgid;
-	__u32 dir;             /* enum net_dir */
-	__u32 base_segs_out;   /* tcp_sock.segs_out when first seen */
-	__u32 base_retrans;    /* tcp_sock.total_retrans when first seen */
-	__u32 target;          /* counts under -p / --cgroup */
-	__u16 lport, rport;    /* ports when first seen: a closing socket may have lost them */
-	char comm[NET_COMM_LEN];
-	struct net_peer_key key;   /* its peer row, fixed when first seen */
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, NET_MAX_CONNS);
 	__type(key, __u64);
-	__type(value, struct conn);
+	__type(value, struct net_conn);
 } conns SEC(".maps");
 
 struct {
@@ -160,12 +146,12 @@ static __always_inline struct net_peer *peer_get(struct net_peer_key *k, const c
 	return p;
 }
 
-static __always_inline struct net_peer *conn_peer(struct conn *c)
+static __always_inline struct net_peer *conn_peer(struct net_conn *c)
 {
 	return peer_get(&c->key, c->dir == NET_DIR_ACTIVE ? c->comm : NULL);
 }
 
-static __always_inline void conn_ports(const struct sock *sk, struct conn *c)
+static __always_inline void conn_ports(const struct sock *sk, struct net_conn *c)
 {
 	c->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	c->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
@@ -173,10 +159,10 @@ static __always_inline void conn_ports(const struct sock *sk, struct conn *c)
 
 /* The socket's record, made now for a socket opened before the window
  * (direction and process unknown). */
-static __always_inline struct conn *conn_get(const struct sock *sk)
+static __always_inline struct net_conn *conn_get(const struct sock *sk)
 {
 	__u64 key = (__u64)sk;
-	struct conn *c = bpf_map_lookup_elem(&conns, &key), fresh = {};
+	struct net_conn *c = bpf_map_lookup_elem(&conns, &key), fresh = {};
 
 	if (c)
 		return c;
@@ -194,7 +180,7 @@ static __always_inline struct conn *conn_get(const struct sock *sk)
 	return bpf_map_lookup_elem(&conns, &key);
 }
 
-static __always_inline void fill_addrs(const struct sock *sk, struct conn *c, struct net_event *e)
+static __always_inline void fill_addrs(const struct sock *sk, struct net_conn *c, struct net_event *e)
 {
 	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
@@ -215,7 +201,7 @@ static __always_inline void fill_addrs(const struct sock *sk, struct conn *c, st
 	}
 }
 
-static __always_inline struct net_event *event_new(const struct sock *sk, struct conn *c,
+static __always_inline struct net_event *event_new(const struct sock *sk, struct net_conn *c,
 						   __u32 kind, __u64 now)
 {
 	struct net_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -237,7 +223,7 @@ static __always_inline struct net_event *event_new(const struct sock *sk, struct
 static __always_inline void on_connect_start(const struct sock *sk, __u64 now)
 {
 	__u64 key = (__u64)sk;
-	struct conn c = {};
+	struct net_conn c = {};
 
 	c.syn_ns = now;
 	c.dir = NET_DIR_ACTIVE;
@@ -250,7 +236,7 @@ static __always_inline void on_connect_start(const struct sock *sk, __u64 now)
 		count(NET_LOST_CONNS_FULL, 1);
 }
 
-static __always_inline void proc_connect(struct conn *c, __u64 lat_us)
+static __always_inline void proc_connect(struct net_conn *c, __u64 lat_us)
 {
 	static const struct net_proc zero;
 	struct net_proc *p = bpf_map_lookup_elem(&procs, &c->tgid);
@@ -275,7 +261,7 @@ static __always_inline void proc_connect(struct conn *c, __u64 lat_us)
 		__sync_fetch_and_add(&p->slots[s], 1);
 }
 
-static __always_inline void on_connected(const struct sock *sk, struct conn *c, __u64 now)
+static __always_inline void on_connected(const struct sock *sk, struct net_conn *c, __u64 now)
 {
 	__u64 lat_us = (now - c->syn_ns) / 1000;
 	struct net_peer *p;
@@ -307,7 +293,7 @@ static __always_inline void on_connected(const struct sock *sk, struct conn *c, 
 static __always_inline void on_accepted(const struct sock *sk, __u64 now)
 {
 	__u64 key = (__u64)sk;
-	struct conn c = {};
+	struct net_conn c = {};
 	struct net_peer *p;
 
 	c.est_ns = now;
@@ -331,7 +317,7 @@ static __always_inline void on_accepted(const struct sock *sk, __u64 now)
 static __always_inline void on_closing(const struct sock *sk)
 {
 	__u64 key = (__u64)sk;
-	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	struct net_conn *c = bpf_map_lookup_elem(&conns, &key);
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
 	if (!c || c->tgid || !tgid)
@@ -345,7 +331,7 @@ static __always_inline void on_closing(const struct sock *sk)
 static __always_inline void on_closed(const struct sock *sk, int oldstate, __u64 now)
 {
 	__u64 key = (__u64)sk;
-	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	struct net_conn *c = bpf_map_lookup_elem(&conns, &key);
 	struct tcp_sock *tp = tcp_sk_of(sk);
 	struct net_peer *p;
 	struct net_event *e;
@@ -401,7 +387,7 @@ out:
 static __always_inline int on_state(const struct sock *sk, int oldstate, int newstate)
 {
 	__u64 now = bpf_ktime_get_ns(), key = (__u64)sk;
-	struct conn *c;
+	struct net_conn *c;
 
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
@@ -440,12 +426,15 @@ static __always_inline int on_retransmit(const struct sock *sk, const struct sk_
 {
 	int state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	__u32 segs = skb_segs(skb);
-	struct conn *c = conn_get(sk);
+	struct net_conn *c = conn_get(sk);
 	struct net_peer *p;
 	bool syn = state == TCP_SYN_SENT || state == TCP_SYN_RECV;
 
 	if (!c || !c->target)
 		return 0;
+	/* For connections still open at the end: their ratio so far. */
+	c->last_segs_out = BPF_CORE_READ(tcp_sk_of(sk), segs_out);
+	c->last_retrans = BPF_CORE_READ(tcp_sk_of(sk), total_retrans);
 	count(NET_RETRANS_EVENTS, 1);
 	count(NET_RETRANS_SEGS, segs);
 	if (syn)
@@ -486,7 +475,7 @@ static __always_inline int on_send_reset(const struct sock *sk, const struct sk_
 {
 	struct net_peer_key k;
 	struct net_peer *p;
-	struct conn *c;
+	struct net_conn *c;
 
 	if (sk) {
 		__u64 key = (__u64)sk;
@@ -517,7 +506,7 @@ static __always_inline int on_send_reset(const struct sock *sk, const struct sk_
 static __always_inline int on_receive_reset(const struct sock *sk)
 {
 	__u64 key = (__u64)sk;
-	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	struct net_conn *c = bpf_map_lookup_elem(&conns, &key);
 	struct net_peer_key k;
 	struct net_peer *p;
 

@@ -239,6 +239,7 @@ static const char *dir_name(uint32_t dir)
 struct peer_row {
 	struct net_peer_key k;
 	struct net_peer v;
+	uint64_t open_segs_out, open_retrans;   /* open connections, to their last retransmit */
 };
 
 /* Trouble first: retransmits, then resets, then failed connects, then
@@ -284,6 +285,13 @@ static json_t *peer_json(struct net_priv *p, const struct peer_row *row, double 
 		      "resets_received", (json_int_t)v->resets_received,
 		      "retrans_per_s", window_s > 0 ? v->retrans_segs / window_s : 0.0,
 		      "resets_per_s", window_s > 0 ? (v->resets_sent + v->resets_received) / window_s : 0.0);
+	json_object_update_new(j, json_pack("{s:I, s:I, s:I, s:o}",
+		"open_segs_out", (json_int_t)row->open_segs_out,
+		"open_retrans", (json_int_t)row->open_retrans,
+		"ratio_segs_out", (json_int_t)(v->segs_out + row->open_segs_out),
+		"retrans_pct", v->segs_out + row->open_segs_out ?
+		json_real(100.0 * (v->closed_retrans + row->open_retrans) /
+			  (v->segs_out + row->open_segs_out)) : json_null()));
 	json_object_update_new(j, json_pack("{s:I, s:I, s:o, s:I, s:I, s:f, s:f, s:f}",
 		"segs_out", (json_int_t)v->segs_out, "closed_retrans", (json_int_t)v->closed_retrans,
 		"closed_retrans_pct", v->segs_out ? json_real(100.0 * v->closed_retrans / v->segs_out) :
@@ -296,6 +304,34 @@ static json_t *peer_json(struct net_priv *p, const struct peer_row *row, double 
 		json_object_set_new(j, "pid_from", json_string("closed an accepted connection on "
 				    "this port in the window"));
 	return j;
+}
+
+/* Connections still open that retransmitted: the segments they sent and
+ * retransmitted from when friday first saw them to their last retransmit,
+ * added to their peer's row, so a long-lived lossy connection has a ratio
+ * too. */
+static void open_conns(struct net_priv *p, struct peer_row *rows, long nr_rows)
+{
+	uint64_t *keys = NULL;
+	struct net_conn *vals = NULL;
+	long n = probe_map_dump(bpf_map__fd(p->skel->maps.conns), sizeof(*keys), sizeof(*vals),
+				NET_MAX_CONNS, (void **)&keys, (void **)&vals);
+
+	for (long i = 0; i < n; i++) {
+		const struct net_conn *c = &vals[i];
+
+		if (!c->target || !c->last_segs_out || c->last_segs_out < c->base_segs_out)
+			continue;
+		for (long r = 0; r < nr_rows; r++) {
+			if (memcmp(&rows[r].k, &c->key, sizeof(c->key)))
+				continue;
+			rows[r].open_segs_out += c->last_segs_out - c->base_segs_out;
+			rows[r].open_retrans += c->last_retrans - c->base_retrans;
+			break;
+		}
+	}
+	free(keys);
+	free(vals);
 }
 
 /* Every peer row, the top ones into measurements; the totals of all. */
@@ -313,6 +349,8 @@ static json_t *peers_harvest(struct net_priv *p, double window_s, size_t *nr_row
 		rows[i].k = keys[i];
 		rows[i].v = vals[i];
 	}
+	if (rows)
+		open_conns(p, rows, n);
 	if (rows)
 		qsort(rows, n, sizeof(*rows), cmp_peer);
 	for (long i = 0; rows && i < n && i < NET_TOP_PEERS; i++)

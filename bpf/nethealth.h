@@ -77,6 +77,22 @@ struct net_peer {
 	__u64 connect_us_max;
 };
 
+/* A socket followed through the window (the conns map, by address). */
+struct net_conn {
+	__u64 syn_ns;          /* entered SYN_SENT; 0 for other directions */
+	__u64 est_ns;          /* entered ESTABLISHED; 0 when not seen */
+	__u32 tgid;
+	__u32 dir;             /* enum net_dir */
+	__u32 base_segs_out;   /* tcp_sock.segs_out when first seen (or established) */
+	__u32 base_retrans;    /* tcp_sock.total_retrans then */
+	__u32 last_segs_out;   /* both again at its last retransmit; 0: none */
+	__u32 last_retrans;
+	__u32 target;          /* counts under -p / --cgroup */
+	__u16 lport, rport;    /* ports when first seen: a closing socket may have lost them */
+	char comm[NET_COMM_LEN];
+	struct net_peer_key key;   /* its peer row, fixed when first seen */
+};
+
 struct net_proc {
 	char comm[NET_COMM_LEN];
 	__u64 count;

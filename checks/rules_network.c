@@ -129,7 +129,8 @@ static json_t *peer_evidence(const struct threshold *th, double figure, const ch
 }
 
 /* Retransmits per remote end: the ratio over segments sent (closed
- * connections) implicates, a sustained rate makes suspect. */
+ * connections, and open ones up to their last retransmit) implicates, a
+ * sustained rate makes suspect. */
 static void judge_retransmits(struct report *r, struct net_judgement *j, json_t *health)
 {
 	json_t *peer;
@@ -137,7 +138,7 @@ static void judge_retransmits(struct report *r, struct net_judgement *j, json_t 
 
 	json_array_foreach(json_object_get(j->m, "peers"), i, peer) {
 		double segs = jpath_num(peer, "retrans_segs"), rate = jpath_num(peer, "retrans_per_s");
-		double out = jpath_num(peer, "segs_out"), pct = jpath_num(peer, "closed_retrans_pct");
+		double out = jpath_num(peer, "ratio_segs_out"), pct = jpath_num(peer, "retrans_pct");
 		bool ratio = out >= net_thresholds[TH_MIN_SEGS].value &&
 			     pct > net_thresholds[TH_RETRANS_PCT].value;
 		char name[96];
@@ -155,13 +156,13 @@ static void judge_retransmits(struct report *r, struct net_judgement *j, json_t 
 		json_object_set_new(ev, "syn_retrans", json_real(jpath_num(peer, "syn_retrans")));
 		f = report_add_finding(r, "network.peer_retransmits", ratio ? SEV_CRITICAL : SEV_WARNING,
 				       ev, "%.0f segments retransmitted to %s (%s, %.1f/s)%s%.1f%% of "
-				       "the %.0f segments its closed connections sent; by %s.", segs,
+				       "the %.0f segments its connections sent; by %s.", segs,
 				       jpath_str(peer, "remote"), jpath_str(peer, "direction"), rate,
 				       out > 0 ? ": " : "", out > 0 ? pct : 0.0, out, name);
 		report_finding_add_artifact(f, "report.json#measurements/nethealth/peers");
 		report_set_health(r, "network", ratio ? VERDICT_IMPLICATED : VERDICT_SUSPECT,
-				  "%s: %.0f segments retransmitted (%.1f/s), %.1f%% of %.0f sent by "
-				  "closed connections; by %s (critical above %.0f%%, T60-14)",
+				  "%s: %.0f segments retransmitted (%.1f/s), %.1f%% of %.0f sent; by %s "
+				  "(critical above %.0f%%, T60-14)",
 				  jpath_str(peer, "remote"), segs, rate, pct, out, name,
 				  net_thresholds[TH_RETRANS_PCT].value);
 		j->implicated |= ratio;

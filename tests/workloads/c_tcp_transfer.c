@@ -4,6 +4,9 @@
  *                                        NCONN connections one after another, each
  *                                        sending BYTES and closing, PAUSE_MS apart;
  *                                        NCONN 0: until killed
+ *   c_tcp_transfer trickle ADDR PORT BYTES PAUSE_MS
+ *                                        one connection that writes BYTES every
+ *                                        PAUSE_MS until killed (a long-lived flow)
  *   c_tcp_transfer refused ADDR PORT     one connect to a closed port: exits 0 when
  *                                        refused (a reset came back)
  * Prints what it did ("connections N bytes B") so a test compares it with
@@ -91,6 +94,23 @@ static int client(const char *ip, const char *port, long nconn, long bytes, long
 	return 0;
 }
 
+static int trickle(const char *ip, const char *port, long bytes, long pause_ms)
+{
+	struct timespec pause = { pause_ms / 1000, pause_ms % 1000 * 1000000 };
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (addr_of(ip, port, &sa))
+		return die("address");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return die("connect");
+	for (;;) {
+		if (send_all(fd, bytes))
+			return die("write");
+		nanosleep(&pause, NULL);
+	}
+}
+
 static int refused(const char *ip, const char *port)
 {
 	struct sockaddr_in sa;
@@ -116,9 +136,11 @@ int main(int argc, char **argv)
 	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "client"))
 		return client(argv[2], argv[3], atol(argv[4]), atol(argv[5]),
 			      argc == 7 ? atol(argv[6]) : 0);
+	if (argc == 6 && !strcmp(argv[1], "trickle"))
+		return trickle(argv[2], argv[3], atol(argv[4]), atol(argv[5]));
 	if (argc == 4 && !strcmp(argv[1], "refused"))
 		return refused(argv[2], argv[3]);
 	fprintf(stderr, "usage: c_tcp_transfer server PORT NCONN | client ADDR PORT NCONN BYTES [PAUSE_MS] | "
-		"refused ADDR PORT\n");
+		"trickle ADDR PORT BYTES PAUSE_MS | refused ADDR PORT\n");
 	return 2;
 }
