@@ -24,7 +24,6 @@
 #include "bpf/variant.h"
 #include "lib/counters.h"
 #include "lib/hist.h"
-#include "lib/symbolize.h"
 #include "lib/util.h"
 #include "nethealth.skel.h"
 
@@ -429,6 +428,34 @@ static const char *reason_name(const struct btf *btf, int enum_id, uint32_t reas
 	return NULL;
 }
 
+/* Names the kernel functions that hold addrs[] (NAME+0xOFF) in one pass
+ * over /proc/kallsyms: a few look-ups, so no table is built (building
+ * one costs seconds on a loaded host). Unnamed ones stay "". */
+static void ksym_names(const uint64_t *addrs, size_t n, char (*names)[160])
+{
+	uint64_t best[NET_MAX_REASONS] = { 0 };
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[256], sym[128], type;
+	unsigned long long a;
+
+	for (size_t i = 0; i < n; i++)
+		names[i][0] = '\0';
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %127s", &a, &type, sym) != 3 || !a ||
+		    (type != 't' && type != 'T'))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (a <= addrs[i] && a > best[i]) {
+				best[i] = a;
+				snprintf(names[i], sizeof(names[i]), "%s+0x%llx", sym,
+					 (unsigned long long)(addrs[i] - a));
+			}
+	}
+	fclose(f);
+}
+
 static int cmp_reason(const void *a, const void *b)
 {
 	const struct net_reason *x = a, *y = b;
@@ -442,9 +469,9 @@ static json_t *drops_harvest(struct net_priv *p, double window_s)
 	int fd = bpf_map__fd(p->skel->maps.reasons);
 	struct btf *btf = btf__load_vmlinux_btf();
 	int enum_id = btf ? btf__find_by_name_kind(btf, "skb_drop_reason", BTF_KIND_ENUM) : -1;
-	struct symbolizer *sym = symbolizer_new();
 	json_t *arr = json_array();
-	uint64_t total = 0;
+	uint64_t total = 0, addrs[NET_MAX_REASONS];
+	static char where[NET_MAX_REASONS][160];
 	size_t n = 0;
 
 	for (uint32_t r = 0; r < NET_MAX_REASONS; r++) {
@@ -457,10 +484,11 @@ static json_t *drops_harvest(struct net_priv *p, double window_s)
 		total += v.count;
 	}
 	qsort(rows, n, sizeof(rows[0]), cmp_reason);
+	for (size_t i = 0; i < n; i++)
+		addrs[i] = rows[i].v.location;
+	ksym_names(addrs, n, where);
 	for (size_t i = 0; i < n; i++) {
 		const char *name = reason_name(btf, enum_id, rows[i].reason);
-		const char *where = sym && rows[i].v.location ?
-				    symbolize_kernel(sym, rows[i].v.location, true) : NULL;
 		char unnamed[32];
 
 		snprintf(unnamed, sizeof(unnamed), "reason_%u", rows[i].reason);
@@ -468,10 +496,8 @@ static json_t *drops_harvest(struct net_priv *p, double window_s)
 			"reason", (int)rows[i].reason, "name", name ? name : unnamed,
 			"count", (json_int_t)rows[i].v.count,
 			"per_s", window_s > 0 ? rows[i].v.count / window_s : 0.0,
-			"last_location", where ? where : ""));
+			"last_location", where[i]));
 	}
-	if (sym)
-		symbolizer_free(sym);
 	btf__free(btf);
 	return json_pack("{s:I, s:f, s:b, s:o}", "total", (json_int_t)total,
 			 "per_s", window_s > 0 ? total / window_s : 0.0,
