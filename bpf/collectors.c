@@ -14,6 +14,7 @@ extern const struct collector_ops syscount_collector;
 extern const struct collector_ops futexwait_collector;
 extern const struct collector_ops waste_collector;
 extern const struct collector_ops efficiency_collector;
+extern const struct collector_ops nethealth_collector;
 
 const struct collector_ops *const collector_table[] = {
 	&profile_collector,
@@ -26,6 +27,7 @@ const struct collector_ops *const collector_table[] = {
 	&futexwait_collector,
 	&waste_collector,
 	&efficiency_collector,
+	&nethealth_collector,
 	NULL,
 };
 

@@ -24,6 +24,8 @@ const struct rule rule_table[] = {
 	  judge_syscalls },
 	{ "locks-health", "locks", "futex and kernel lock contention (USE-UMUTEX, USE-KMUTEX)",
 	  judge_locks },
+	{ "network-health", "network", "TCP retransmits, resets, listen overflows, drops by "
+	  "reason, connect latency (T60-14, TH-05, ST-NET-03, USE-NIC-S)", judge_network },
 	{ NULL },
 };
 

@@ -1,7 +1,9 @@
 # c_idle.sh: the "idle host" known workload (SCENARIOS.md): nothing of ours
 # runs; Monday and Tuesday on the whole host must implicate nothing and
-# raise no critical finding, and the cpu, processes, syscalls and locks
-# probes must each give a measured verdict with evidence. Load from other
+# raise no critical finding, and the cpu, processes, syscalls, locks and
+# network probes must each give a measured verdict with evidence. network
+# must not be implicated even when other people's load is about (their
+# traffic here is loopback and test namespaces, which lose nothing). Load from other
 # people on a shared machine (Monday's top processes) is said, and then the
 # idle assertions cannot hold: the test says so instead of judging.
 . tests/lib.sh
@@ -9,13 +11,15 @@
 need_root
 
 tuesday_run 8 idle
-for s in cpu processes syscalls locks; do
+for s in cpu processes syscalls locks network; do
 	v=$(verdict $s)
 	echo "$s: $v: $(jqr "[.health[] | select(.subsystem == \"$s\") | .evidence[]] | join(\" | \")")"
 	case "$v" in exonerated | suspect | implicated) ;; *) fail "$s verdict '$v' on a host we can measure" ;; esac
 	[ "$(jqr "[.health[] | select(.subsystem == \"$s\") | .evidence[]] | length")" -ge 1 ] ||
 		fail "$s verdict without evidence"
 done
+[ "$(verdict network)" != implicated ] ||
+	fail "idle host, yet network implicated: $(jqr -c '[.findings[] | select(.subsystem == "network")]')"
 others=$(foreign_load "")
 if [ -n "$others" ]; then
 	echo "NOTE: the host was not idle (load that is not ours), idle verdicts not judged:"
@@ -29,4 +33,6 @@ crit=$(jqr '[.findings[] | select(.severity == "critical") | .id] | join(",")')
 echo "idle: run-queue p99 $(jqr .measurements.runqlat.latency_us.p99) us," \
 	"$(jqr .measurements.syscount.total.rate_per_s | cut -d. -f1) syscalls/s," \
 	"$(jqr .measurements.proclife.rates.execs_per_s) execs/s," \
-	"futex $(jqr .measurements.futexwait.futex.waits_per_s) waits/s"
+	"futex $(jqr .measurements.futexwait.futex.waits_per_s) waits/s," \
+	"$(jqr .measurements.nethealth.tcp.retrans_segs) TCP retransmits," \
+	"$(jqr .measurements.nethealth.drops.total) drops"
