@@ -12,6 +12,7 @@ extern const struct collector_ops runqlat_collector;
 extern const struct collector_ops proclife_collector;
 extern const struct collector_ops syscount_collector;
 extern const struct collector_ops futexwait_collector;
+extern const struct collector_ops fslat_collector;
 
 const struct collector_ops *const collector_table[] = {
 	&profile_collector,
@@ -22,6 +23,7 @@ const struct collector_ops *const collector_table[] = {
 	&proclife_collector,
 	&syscount_collector,
 	&futexwait_collector,
+	&fslat_collector,
 	NULL,
 };
 
