@@ -24,6 +24,8 @@ const struct rule rule_table[] = {
 	  judge_syscalls },
 	{ "locks-health", "locks", "futex and kernel lock contention (USE-UMUTEX, USE-KMUTEX)",
 	  judge_locks },
+	{ "filesystem-health", "filesystem", "read, write and fsync latency on regular files, "
+	  "slow calls with files (TH-04, fslat)", judge_filesystem },
 	{ NULL },
 };
 

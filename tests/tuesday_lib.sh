@@ -11,7 +11,7 @@ tuesday_run() {
 		> "$SCRATCH/$name.out" 2> "$SCRATCH/$name.err" ||
 		fail "friday run exited $?: $(tail -5 "$SCRATCH/$name.err")"
 	unpack "$SCRATCH/$name.tar.gz"
-	for c in runqlat proclife syscount futexwait; do
+	for c in runqlat proclife syscount futexwait fslat; do
 		[ "$(jqr ".collectors.$c.status")" = ok ] || fail "collector $c: $(jqr -c ".collectors.$c")"
 	done
 }
