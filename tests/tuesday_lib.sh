@@ -1,5 +1,5 @@
 # tuesday_lib.sh: helpers for the Tuesday tests of the cpu, processes,
-# syscalls and locks probes (tests/scenarios/c_*.sh, tests/integration/c_*.sh).
+# syscalls, locks and filesystem probes (tests/scenarios/c_*.sh, tests/integration/c_*.sh).
 # Source after tests/lib.sh.
 
 # tuesday_run SECONDS NAME [ARGS...]: `friday run -d SECONDS --stages
