@@ -1,7 +1,7 @@
 # c_idle.sh: the "idle host" known workload (SCENARIOS.md): nothing of ours
 # runs; Monday and Tuesday on the whole host must implicate nothing and
-# raise no critical finding, and the cpu, processes, syscalls and locks
-# probes must each give a measured verdict with evidence. Load from other
+# raise no critical finding, and the cpu, processes, syscalls, locks and
+# filesystem probes must each give a measured verdict with evidence. Load from other
 # people on a shared machine (Monday's top processes) is said, and then the
 # idle assertions cannot hold: the test says so instead of judging.
 . tests/lib.sh
@@ -9,7 +9,7 @@
 need_root
 
 tuesday_run 8 idle
-for s in cpu processes syscalls locks; do
+for s in cpu processes syscalls locks filesystem; do
 	v=$(verdict $s)
 	echo "$s: $v: $(jqr "[.health[] | select(.subsystem == \"$s\") | .evidence[]] | join(\" | \")")"
 	case "$v" in exonerated | suspect | implicated) ;; *) fail "$s verdict '$v' on a host we can measure" ;; esac
@@ -29,4 +29,6 @@ crit=$(jqr '[.findings[] | select(.severity == "critical") | .id] | join(",")')
 echo "idle: run-queue p99 $(jqr .measurements.runqlat.latency_us.p99) us," \
 	"$(jqr .measurements.syscount.total.rate_per_s | cut -d. -f1) syscalls/s," \
 	"$(jqr .measurements.proclife.rates.execs_per_s) execs/s," \
-	"futex $(jqr .measurements.futexwait.futex.waits_per_s) waits/s"
+	"futex $(jqr .measurements.futexwait.futex.waits_per_s) waits/s," \
+	"$(jqr .measurements.fslat.calls_per_s | cut -d. -f1) file-system calls/s," \
+	"$(jqr .measurements.fslat.slow_calls.count) over 10 ms"
