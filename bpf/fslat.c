@@ -80,6 +80,7 @@ struct fslat_priv {
 	struct ring_buffer *rb;
 	double mono_to_real_s;      /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	char *mountinfo;            /* /proc/self/mountinfo, read at start */
+	bool mountinfo_reread;      /* read again this poll (a mount made since) */
 	struct slow_row rows[KEEP_SLOW];
 	size_t nr_rows;
 	uint64_t slow_seen;         /* slow calls that reached user space */
@@ -151,6 +152,14 @@ static const char *dentry_path(struct fslat_priv *p, const struct fs_file *f, ch
 	size_t off = 0;
 	bool whole = f->at_root && p->mountinfo && mount_point(p->mountinfo, f->dev, mnt,
 							       sizeof(mnt));
+
+	if (f->at_root && !whole && !p->mountinfo_reread) {
+		/* A file system mounted after the window opened. */
+		free(p->mountinfo);
+		p->mountinfo = read_file_alloc("/proc/self/mountinfo", NULL);
+		p->mountinfo_reread = true;
+		whole = p->mountinfo && mount_point(p->mountinfo, f->dev, mnt, sizeof(mnt));
+	}
 
 	if (whole)
 		off = snprintf(out, len, "%s", strcmp(mnt, "/") ? mnt : "");
@@ -301,6 +310,7 @@ static int fslat_poll(struct collector *c)
 {
 	struct fslat_priv *p = c->priv;
 
+	p->mountinfo_reread = false;
 	return p->rb ? ring_buffer__poll(p->rb, 0) : 0;
 }
 
