@@ -42,6 +42,9 @@ struct collector {
 	const struct collector_ops *ops;
 	const struct run_opts *opts;
 	struct report *report;
+	/* The step's knobs for this collector ("knobs": {"NAME": {...}} in the
+	 * playbook), read before load; NULL when the step gives none. */
+	json_t *knobs;
 	void *priv;                 /* the collector's own state */
 	double started_s;           /* monotonic time the window opened */
 	double window_s;            /* how long it collected */

@@ -15,6 +15,7 @@ extern const struct collector_ops futexwait_collector;
 extern const struct collector_ops waste_collector;
 extern const struct collector_ops efficiency_collector;
 extern const struct collector_ops nethealth_collector;
+extern const struct collector_ops fslat_collector;
 
 const struct collector_ops *const collector_table[] = {
 	&profile_collector,
@@ -28,6 +29,7 @@ const struct collector_ops *const collector_table[] = {
 	&waste_collector,
 	&efficiency_collector,
 	&nethealth_collector,
+	&fslat_collector,
 	NULL,
 };
 

@@ -3,7 +3,11 @@
  * raw_syscalls sys_enter/sys_exit, aggregated in the kernel: per syscall
  * id (per-CPU counters and a log2 histogram of time in the syscall, ns),
  * and per (process, syscall). The entry timestamp lives in task storage
- * (tp_btf) or a hash by tid (raw_tp, classic tracepoint). */
+ * (tp_btf) or a hash by tid (raw_tp, classic tracepoint). With the latency
+ * knob (the Thursday drill-down; off on Tuesday, where the verifier drops
+ * that code), the syscalls of lat_nr also get a log2 histogram per
+ * (process, syscall) and their calls at or above lat_slow_ns go to user
+ * space through a ring buffer (TH-06 slow calls). */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
@@ -14,6 +18,9 @@
 
 const volatile __u32 targ_tgid = 0;
 const volatile __u64 targ_cgid = 0;
+const volatile bool latency = false;
+const volatile __s32 lat_nr[SC_LAT_NR] = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
+const volatile __u64 lat_slow_ns = 10000000;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -58,7 +65,20 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SC_LAT_MAX_KEYS);
+	__type(key, struct sc_lat_key);
+	__type(value, struct sc_lat);
+} lat_procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 128 * 1024);
+} lat_slow SEC(".maps");
+
 static const struct sc_proc zero_proc;
+static const struct sc_lat zero_lat;
 
 static __always_inline void count(__u32 idx)
 {
@@ -98,6 +118,75 @@ static __always_inline struct sc_proc *proc_entry(__u32 tgid, __u32 id)
 	return e;
 }
 
+static __always_inline int lat_index(__u32 id)
+{
+	for (int i = 0; i < SC_LAT_NR; i++)
+		if (lat_nr[i] >= 0 && lat_nr[i] == id)
+			return i;
+	return -1;
+}
+
+static __always_inline void lat_slow_event(__u32 idx, __u64 delta, long ret)
+{
+	struct sc_slow_event *ev = bpf_ringbuf_reserve(&lat_slow, sizeof(*ev), 0);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	if (!ev) {
+		count(SC_LAT_LOST_RINGBUF);
+		return;
+	}
+	ev->end_ns = bpf_ktime_get_ns();
+	ev->lat_ns = delta;
+	ev->ret = ret;
+	ev->pid = pid_tgid >> 32;
+	ev->tid = (__u32)pid_tgid;
+	ev->idx = idx;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/* The latency part: per (process, syscall) histogram and slow calls. */
+static __always_inline void lat_record(__u32 id, __u64 delta, long ret)
+{
+	int idx = lat_index(id);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct sc_lat_key key = {};
+	struct task_struct *t;
+	struct sc_lat *e;
+	__u32 slot;
+
+	if (idx < 0)
+		return;
+	key.tgid = pid_tgid >> 32;
+	key.idx = idx;
+	e = bpf_map_lookup_elem(&lat_procs, &key);
+	if (!e) {
+		if (bpf_map_update_elem(&lat_procs, &key, &zero_lat, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&lat_procs, &key)) {
+			count(SC_LAT_LOST_FULL);
+			return;
+		}
+		e = bpf_map_lookup_elem(&lat_procs, &key);
+		if (!e)
+			return;
+		t = (struct task_struct *)bpf_get_current_task();
+		BPF_CORE_READ_STR_INTO(&e->comm, t, group_leader, comm);
+	}
+	slot = hist_slot(delta);
+	__sync_fetch_and_add(&e->count, 1);
+	__sync_fetch_and_add(&e->total_ns, delta);
+	if (slot < HIST_SLOTS)
+		__sync_fetch_and_add(&e->slots[slot], 1);
+	if (delta > e->max_ns) {
+		e->max_ns = delta;
+		e->max_tid = (__u32)pid_tgid;
+	}
+	if (delta >= lat_slow_ns) {
+		count(SC_LAT_SLOW);
+		lat_slow_event(idx, delta, ret);
+	}
+}
+
 static __always_inline void record(struct sc_start *s, long ret)
 {
 	__u64 delta = bpf_ktime_get_ns() - s->ts;
@@ -131,6 +220,8 @@ static __always_inline void record(struct sc_start *s, long ret)
 			__sync_fetch_and_add(&pe->errors, 1);
 		__sync_fetch_and_add(&pe->total_ns, delta);
 	}
+	if (latency)
+		lat_record(id, delta, ret);
 }
 
 SEC("tp_btf/sys_enter")

@@ -17,6 +17,7 @@ const struct finding_def *const finding_tables[] = {
 	syscalls_rule_findings,
 	locks_rule_findings,
 	network_rule_findings,
+	filesystem_rule_findings,
 	past_error_findings,
 	friday_rule_findings,
 	NULL,

@@ -26,6 +26,8 @@ const struct rule rule_table[] = {
 	  judge_locks },
 	{ "network-health", "network", "TCP retransmits, resets, listen overflows, drops by "
 	  "reason, connect latency (T60-14, TH-05, ST-NET-03, USE-NIC-S)", judge_network },
+	{ "filesystem-health", "filesystem", "read, write and fsync latency on regular files, "
+	  "slow calls with files (TH-04, fslat)", judge_filesystem },
 	{ NULL },
 };
 

@@ -1,5 +1,5 @@
 /* rules_probe.h: what the Tuesday rules (rules_cpu.c, rules_processes.c,
- * rules_syscalls.c, rules_locks.c) share: finding a collector's results in
+ * rules_syscalls.c, rules_locks.c, rules_filesystem.c) share: finding a collector's results in
  * report.measurements (or saying why the verdict is unknown), reading
  * numbers out of them, and thresholds as data with their sources. */
 #ifndef FRIDAY_RULES_PROBE_H

@@ -1,6 +1,8 @@
 /* collect.c: the "collect" step: runs a set of BPF collectors together in
  * one window (the step's budget), so Tuesday's probes all see the same
- * seconds of the workload. Playbook args: {"collectors": ["runqlat", ...]}.
+ * seconds of the workload. Playbook args: {"collectors": ["runqlat", ...],
+ * "knobs": {"syscount": {"latency": true}, ...}}: each collector gets its
+ * own knobs object, read before its BPF object loads.
  * Each collector's fate (ran, unavailable and why, failed and why) goes into
  * report.collectors; its drops into report.overhead.collectors.NAME. For the
  * window, BPF run-time statistics are switched on (BPF_ENABLE_STATS: the
@@ -161,6 +163,7 @@ enum step_status step_collect(struct step_ctx *ctx)
 		cs[n].ops = ops;
 		cs[n].opts = ctx->opts;
 		cs[n].report = ctx->report;
+		cs[n].knobs = json_object_get(json_object_get(ctx->args, "knobs"), cname);
 		n++;
 	}
 	stats_fd = stats_on(ctx->report);

@@ -1,5 +1,5 @@
 # tuesday_lib.sh: helpers for the Tuesday tests of the cpu, processes,
-# syscalls, locks and network probes (tests/scenarios/c_*.sh, tests/integration/c_*.sh).
+# syscalls, locks, network and filesystem probes (tests/scenarios/c_*.sh, tests/integration/c_*.sh).
 # Source after tests/lib.sh.
 
 # tuesday_run SECONDS NAME [ARGS...]: `friday run -d SECONDS --stages
@@ -11,7 +11,7 @@ tuesday_run() {
 		> "$SCRATCH/$name.out" 2> "$SCRATCH/$name.err" ||
 		fail "friday run exited $?: $(tail -5 "$SCRATCH/$name.err")"
 	unpack "$SCRATCH/$name.tar.gz"
-	for c in runqlat proclife syscount futexwait nethealth; do
+	for c in runqlat proclife syscount futexwait nethealth fslat; do
 		[ "$(jqr ".collectors.$c.status")" = ok ] || fail "collector $c: $(jqr -c ".collectors.$c")"
 	done
 }

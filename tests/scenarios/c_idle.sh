@@ -1,7 +1,7 @@
 # c_idle.sh: the "idle host" known workload (SCENARIOS.md): nothing of ours
 # runs; Monday and Tuesday on the whole host must implicate nothing and
-# raise no critical finding, and the cpu, processes, syscalls, locks and
-# network probes must each give a measured verdict with evidence. network
+# raise no critical finding, and the cpu, processes, syscalls, locks,
+# network and filesystem probes must each give a measured verdict with evidence. network
 # must not be implicated even when other people's load is about (their
 # traffic here is loopback and test namespaces, which lose nothing). Load from other
 # people on a shared machine (Monday's top processes) is said, and then the
@@ -11,7 +11,7 @@
 need_root
 
 tuesday_run 8 idle
-for s in cpu processes syscalls locks network; do
+for s in cpu processes syscalls locks network filesystem; do
 	v=$(verdict $s)
 	echo "$s: $v: $(jqr "[.health[] | select(.subsystem == \"$s\") | .evidence[]] | join(\" | \")")"
 	case "$v" in exonerated | suspect | implicated) ;; *) fail "$s verdict '$v' on a host we can measure" ;; esac
@@ -35,4 +35,6 @@ echo "idle: run-queue p99 $(jqr .measurements.runqlat.latency_us.p99) us," \
 	"$(jqr .measurements.proclife.rates.execs_per_s) execs/s," \
 	"futex $(jqr .measurements.futexwait.futex.waits_per_s) waits/s," \
 	"$(jqr .measurements.nethealth.tcp.retrans_segs) TCP retransmits," \
-	"$(jqr .measurements.nethealth.drops.total) drops"
+	"$(jqr .measurements.nethealth.drops.total) drops," \
+	"$(jqr .measurements.fslat.calls_per_s | cut -d. -f1) file-system calls/s," \
+	"$(jqr .measurements.fslat.slow_calls.count) over 10 ms"

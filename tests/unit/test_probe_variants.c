@@ -1,12 +1,14 @@
-/* test_probe_variants.c: the cpu, processes, syscalls and locks collectors
- * in each attach kind. This machine has tp_btf, so the scenario tests only
+/* test_probe_variants.c: the cpu, processes, syscalls, locks and filesystem
+ * collectors in each attach kind. This machine has tp_btf, so the scenario tests only
  * ever load that kind; here the report's capabilities rule tp_btf (and
  * then raw_tp) out, as on an older kernel, and each collector must load
  * the next kind into the real kernel (root needed) and measure what a
  * child of this test does in its window: getppid calls, forks, timed-out
- * futex waits (a child: futexwait leaves out the collecting process). */
+ * futex waits (a child: futexwait leaves out the collecting process),
+ * writes and fsyncs on a regular file. */
 #include "tests/unit/testutil.h"
 
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,8 +25,24 @@
 #define NR_GETPPID 2300
 #define NR_FORKS 7
 #define NR_TIMEOUTS 5
+#define NR_FILE_WRITES 17
 
 static pid_t worker;
+
+/* Writes to a regular file, then one fsync; the file is gone after. */
+static void file_io(void)
+{
+	char path[] = "/tmp/friday-variants-XXXXXX";
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		return;
+	unlink(path);
+	for (int i = 0; i < NR_FILE_WRITES; i++)
+		syscall(SYS_write, fd, "x", 1);
+	syscall(SYS_fsync, fd);
+	close(fd);
+}
 
 static void work(void)
 {
@@ -42,6 +60,7 @@ static void work(void)
 	}
 	for (int i = 0; i < NR_TIMEOUTS; i++)
 		syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, &ms5, NULL, 0);
+	file_io();
 }
 
 /* The worker is a child, so that the counts are its own and known. */
@@ -135,6 +154,20 @@ static void check_futexwait(bool raw_ok, const char *kind)
 	json_decref(m);
 }
 
+static void check_fslat(bool raw_ok, const char *kind)
+{
+	json_t *m = run_kind("fslat", raw_ok, kind);
+	json_t *p = entry_of(json_object_get(m, "processes"), worker), *ops;
+
+	assert_non_null(p);
+	ops = json_object_get(p, "ops");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(ops, "write"), "count")),
+			 NR_FILE_WRITES);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(ops, "fsync"), "count")),
+			 1);
+	json_decref(m);
+}
+
 /* The classic variant cannot filter by process: it measures the host. */
 static void check_runqlat(bool raw_ok, const char *kind)
 {
@@ -153,6 +186,7 @@ static void test_raw_tp(void **state)
 	check_proclife(true, "raw_tp");
 	check_futexwait(true, "raw_tp");
 	check_runqlat(true, "raw_tp");
+	check_fslat(true, "raw_tp");
 }
 
 static void test_tracepoint(void **state)
@@ -163,6 +197,7 @@ static void test_tracepoint(void **state)
 	check_proclife(false, "tracepoint");
 	check_futexwait(false, "tracepoint");
 	check_runqlat(false, "tracepoint");
+	check_fslat(false, "tracepoint");
 }
 
 int main(void)

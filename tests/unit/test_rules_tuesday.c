@@ -1,6 +1,8 @@
-/* test_rules_tuesday.c: unit tests for the cpu, processes, syscalls and locks
- * rules on recorded collector results: tests/fixtures/tuesday/NAME.json
- * holds what runqlat, proclife, syscount and futexwait measured during a
+/* test_rules_tuesday.c: unit tests for the cpu, processes, syscalls, locks
+ * and filesystem rules on recorded collector results:
+ * tests/fixtures/tuesday/NAME.json holds what runqlat, proclife, syscount,
+ * futexwait and fslat (fsync_heavy.json: an fsync-heavy writer on a
+ * loop-device ext4, its mount renamed /mnt/friday-fs) measured during a
  * real run of each SCENARIOS.md workload on a shared 2-CPU host (other
  * people's load included), cut down to host, collectors, measurements and
  * the cpu.runq_latency histogram. Each rule must name the workload in its
@@ -216,6 +218,7 @@ static const struct blame_case blamed[] = {
 	{ "process_churn", "proclife", "top_parents", judge_processes, "processes" },
 	{ "lock_contention", "futexwait", "futex.processes", judge_locks, "locks" },
 	{ "runqueue_saturation", "runqlat", "top_processes", judge_cpu, "cpu" },
+	{ "fsync_heavy", "fslat", "processes", judge_filesystem, "filesystem" },
 };
 
 static bool findings_name_pid(const struct blame_case *bc)
@@ -297,15 +300,107 @@ static void test_cpu_cites_throttling(void **state)
 	}
 }
 
+/* The fsync-heavy writer: I/O-bound (98% of the window in fsync and
+ * write) with fsyncs over 10 ms on its file: implicated, both findings
+ * name it and the file. */
+static void test_fsync_heavy(void **state)
+{
+	struct report *r = load_fixture("fsync_heavy");
+	int pid = pid_of_top(r, "fslat", "processes");
+	json_t *f;
+
+	judge_filesystem(r);
+	assert_int_equal(report_get_verdict(r, "filesystem"), VERDICT_IMPLICATED);
+	assert_health_explained(r, "filesystem");
+	f = finding(r, "filesystem.io_bound");
+	assert_non_null(f);
+	assert_string_equal(json_string_value(ev(f, "process", "comm")), "c_fsync_writer");
+	assert_int_equal(json_integer_value(ev(f, "process", "pid")), pid);
+	assert_true(json_number_value(ev(f, "figure", NULL)) >= 0.5);
+	assert_string_equal(json_string_value(ev(f, "op", NULL)), "fsync");
+	f = finding(r, "filesystem.slow_fsync");
+	assert_non_null(f);
+	assert_int_equal(json_integer_value(ev(f, "process", "pid")), pid);
+	assert_string_equal(json_string_value(ev(f, "file", NULL)), "/mnt/friday-fs/wal.log");
+	assert_true(json_number_value(ev(f, "figure", NULL)) >= 10);
+	assert_non_null(strstr(json_string_value(ev(f, "threshold_source", NULL)), "TH-04"));
+	assert_string_equal(json_string_value(json_object_get(f, "severity")), "warning");
+	/* The compilers' and bpftool's few slow writes are findings too, but
+	 * only the writer is I/O-bound. */
+	assert_non_null(finding(r, "filesystem.slow_io"));
+	assert_int_equal(report_count_findings(r, "filesystem.io_bound", SEV_INFO), 1);
+	report_free(r);
+}
+
+/* Sets every process's time share in the fixture. */
+static void set_shares(struct report *r, double share)
+{
+	json_t *m = json_object_get(report_get(r, "measurements"), "fslat"), *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(m, "processes"), i, p)
+		json_object_set_new(p, "time_share", json_real(share));
+}
+
+/* The same host without the writer's load: nothing over 10 ms, nobody
+ * I/O-bound: exonerated, with the figures as evidence. Slow calls alone
+ * (nobody bound) make it suspect, not implicated. */
+static void test_fs_quiet_and_slow_only(void **state)
+{
+	struct report *r = load_fixture("fsync_heavy");
+	json_t *slow = json_object_get(json_object_get(report_get(r, "measurements"), "fslat"),
+				       "slow_calls");
+
+	set_shares(r, 0.02);
+	json_array_clear(json_object_get(slow, "by_file"));
+	json_object_set_new(slow, "count", json_integer(0));
+	judge_filesystem(r);
+	assert_int_equal(report_get_verdict(r, "filesystem"), VERDICT_EXONERATED);
+	assert_health_explained(r, "filesystem");
+	assert_int_equal(json_array_size(report_get(r, "findings")), 0);
+	report_free(r);
+
+	r = load_fixture("fsync_heavy");
+	set_shares(r, 0.02);
+	judge_filesystem(r);
+	assert_int_equal(report_get_verdict(r, "filesystem"), VERDICT_SUSPECT);
+	assert_non_null(finding(r, "filesystem.slow_fsync"));
+	assert_null(finding(r, "filesystem.io_bound"));
+	report_free(r);
+}
+
+/* A writer whose blkio cgroup the disk rule found held by its throttle:
+ * the delay's origin is the cgroup limit, so filesystem is suspect, and
+ * the finding says what explains it. */
+static void test_fs_throttle_explains(void **state)
+{
+	struct report *r = load_fixture("fsync_heavy");
+	json_t *m = json_object_get(report_get(r, "measurements"), "fslat");
+	json_t *top = json_array_get(json_object_get(m, "processes"), 0), *f;
+
+	json_object_set_new(top, "blkio_cgroup", json_string("/friday-throttled"));
+	report_add_finding(r, "disk.cgroup_throttling", SEV_WARNING,
+			   json_pack("{s:s, s:s}", "cgroup", "/friday-throttled", "device", "loop0"),
+			   "cgroup /friday-throttled is held by its write_iops limit");
+	judge_filesystem(r);
+	assert_int_equal(report_get_verdict(r, "filesystem"), VERDICT_SUSPECT);
+	f = finding(r, "filesystem.io_bound");
+	assert_non_null(f);
+	assert_string_equal(json_string_value(ev(f, "explained_by", NULL)), "disk.cgroup_throttling");
+	assert_non_null(strstr(json_string_value(json_object_get(f, "detail")), "/friday-throttled"));
+	report_free(r);
+}
+
 /* No measurements: every verdict is unknown, and says which collector. */
 static void test_unknown_when_not_measured(void **state)
 {
 	static const struct { void (*judge)(struct report *r); const char *sub, *coll; } cases[] = {
 		{ judge_cpu, "cpu", "runqlat" }, { judge_processes, "processes", "proclife" },
 		{ judge_syscalls, "syscalls", "syscount" }, { judge_locks, "locks", "futexwait" },
+		{ judge_filesystem, "filesystem", "fslat" },
 	};
 
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct report *r = report_new();
 		json_t *h;
 
@@ -333,6 +428,9 @@ int main(void)
 		cmocka_unit_test(test_specific),
 		cmocka_unit_test(test_cpu_quiet),
 		cmocka_unit_test(test_cpu_cites_throttling),
+		cmocka_unit_test(test_fsync_heavy),
+		cmocka_unit_test(test_fs_quiet_and_slow_only),
+		cmocka_unit_test(test_fs_throttle_explains),
 		cmocka_unit_test(test_unknown_when_not_measured),
 	};
 
