@@ -43,10 +43,15 @@ struct collector {
 	const struct run_opts *opts;
 	struct report *report;
 	void *priv;                 /* the collector's own state */
+	json_t *knobs;              /* the step's "knobs": {NAME: {...}} for it, or NULL */
 	double started_s;           /* monotonic time the window opened */
 	double window_s;            /* how long it collected */
 	uint64_t lost_events;       /* drops: map full, ring-buffer reserve, stacks */
 };
+
+/* A knob of the step's "knobs" object for this collector: a number, or
+ * def when it is not set (knobs are documented in docs/playbooks.md). */
+double collector_knob(const struct collector *c, const char *name, double def);
 
 /* The table of every collector, NULL-terminated (bpf/collectors.c). */
 extern const struct collector_ops *const collector_table[];

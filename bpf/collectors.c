@@ -12,6 +12,7 @@ extern const struct collector_ops runqlat_collector;
 extern const struct collector_ops proclife_collector;
 extern const struct collector_ops syscount_collector;
 extern const struct collector_ops futexwait_collector;
+extern const struct collector_ops events_collector;
 
 const struct collector_ops *const collector_table[] = {
 	&profile_collector,
@@ -22,8 +23,19 @@ const struct collector_ops *const collector_table[] = {
 	&proclife_collector,
 	&syscount_collector,
 	&futexwait_collector,
+	&events_collector,
+
 	NULL,
 };
+
+double collector_knob(const struct collector *c, const char *name, double def)
+{
+	json_t *v = json_object_get(c->knobs, name);
+
+	if (json_is_boolean(v))
+		return json_is_true(v);
+	return json_is_number(v) ? json_number_value(v) : def;
+}
 
 const struct collector_ops *collector_find(const char *name)
 {

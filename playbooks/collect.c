@@ -161,6 +161,7 @@ enum step_status step_collect(struct step_ctx *ctx)
 		cs[n].ops = ops;
 		cs[n].opts = ctx->opts;
 		cs[n].report = ctx->report;
+		cs[n].knobs = json_object_get(json_object_get(ctx->args, "knobs"), cname);
 		n++;
 	}
 	stats_fd = stats_on(ctx->report);
