@@ -13,6 +13,7 @@ extern const struct collector_ops proclife_collector;
 extern const struct collector_ops syscount_collector;
 extern const struct collector_ops futexwait_collector;
 extern const struct collector_ops events_collector;
+extern const struct collector_ops dnslat_collector;
 
 const struct collector_ops *const collector_table[] = {
 	&profile_collector,
@@ -24,6 +25,7 @@ const struct collector_ops *const collector_table[] = {
 	&syscount_collector,
 	&futexwait_collector,
 	&events_collector,
+	&dnslat_collector,
 
 	NULL,
 };

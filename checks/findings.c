@@ -15,6 +15,7 @@ const struct finding_def *const finding_tables[] = {
 	processes_rule_findings,
 	syscalls_rule_findings,
 	locks_rule_findings,
+	dns_rule_findings,
 	past_error_findings,
 	NULL,
 };

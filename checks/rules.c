@@ -11,6 +11,7 @@
 void judge_memory(struct report *r);
 void judge_disk(struct report *r);
 
+
 const struct rule rule_table[] = {
 	{ "memory-health", "memory", "Swapping, reclaim and compaction stalls, major faults, "
 	  "OOM kills (memhealth)", judge_memory },
@@ -24,6 +25,8 @@ const struct rule rule_table[] = {
 	  judge_syscalls },
 	{ "locks-health", "locks", "futex and kernel lock contention (USE-UMUTEX, USE-KMUTEX)",
 	  judge_locks },
+	{ "dns-health", "network", "name lookups through the C library: latency per process "
+	  "(TH-05, dnslat)", judge_dns },
 	{ NULL },
 };
 

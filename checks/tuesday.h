@@ -12,10 +12,12 @@ void judge_cpu(struct report *r);
 void judge_processes(struct report *r);
 void judge_syscalls(struct report *r);
 void judge_locks(struct report *r);
+void judge_dns(struct report *r);
 
 extern const struct finding_def cpu_rule_findings[];
 extern const struct finding_def processes_rule_findings[];
 extern const struct finding_def syscalls_rule_findings[];
 extern const struct finding_def locks_rule_findings[];
+extern const struct finding_def dns_rule_findings[];
 
 #endif
