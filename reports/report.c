@@ -57,7 +57,7 @@ int severity_from_name(const char *name)
 
 /* Keys of the contract that hold arrays; the rest are objects. */
 static const char *const array_keys[] = {
-	"stages", "health", "findings", "profiles", "histograms", "events", "checks",
+	"stages", "health", "findings", "profiles", "histograms", "events", "checks", "outliers",
 };
 static const char *const object_keys[] = {
 	"tool", "host", "run", "capabilities", "overhead", "load", "measurements", "collectors",
