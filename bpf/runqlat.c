@@ -454,7 +454,8 @@ static struct bpf_object *runqlat_object(struct collector *c)
 const struct collector_ops runqlat_collector = {
 	.name = "runqlat",
 	.subsystem = "cpu",
-	.summary = "run-queue latency per host, CPU and process (TH-02), with procs_running (T60-03)",
+	.summary = "run-queue latency per host, CPU and process (TH-02), with procs_running (T60-03); "
+		   "knobs: per_cgroup, outliers (runqslower: who held the CPU)",
 	.available = runqlat_available,
 	.start = runqlat_start,
 	.poll = runqlat_poll,
