@@ -70,6 +70,12 @@ done
 # In time order, one timeline.
 [ "$(jqr '[.events[].time] | . == sort')" = true ] || fail "events not in time order"
 [ "$(jqr .measurements.events.lost_events)" = 0 ] || fail "lost events"
-grep -q "ev_term" "$REPORT_DIR/report.html" || fail "report.html does not show the events"
+# The summary and the page tell it in one sentence each.
+tr -s ' \n' '  ' < "$REPORT_DIR/summary.txt" |
+	grep -q "c_killer (pid $wl) sent SIGTERM to ev_term (pid $term): delivered" ||
+	fail "summary.txt does not tell the SIGTERM: $(grep -A9 '^Events' "$REPORT_DIR/summary.txt")"
+grep -q "ev_exit42 (pid $exit42) exited with code 42" "$REPORT_DIR/report.html" ||
+	fail "report.html does not tell the exit with code 42"
+grep -q 'class="evstrip"' "$REPORT_DIR/report.html" || fail "report.html has no event timeline"
 echo "events: $(jqr '.events | length') listed, $(jqr .measurements.events.signals.generated) signals," \
 	"$(jqr .measurements.events.exits.total) exits ($clean clean) ($(jqr .measurements.events.attach))"

@@ -3,6 +3,7 @@
  * waits for a line on stdin, then sends SIGTERM to the first and SIGKILL
  * to the second, lets the third exit with code 42, reaps all three and
  * prints "term PID kill PID exit42 PID" and how each ended.
+ * The children are named before stdin is read.
  * Usage: c_killer < go */
 #include <signal.h>
 #include <stdio.h>
@@ -11,8 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* A child that names itself and waits: for a signal, or for the pipe
- * to close and then exits with code (when code >= 0). */
+static int ready[2];   /* each child writes a byte once it has its name */
+
+/* A child that names itself, says so, and waits: for a signal, or for the
+ * pipe to close and then exits with code (when code >= 0). */
 static pid_t child(const char *name, int code, int *pipe_w)
 {
 	int fds[2];
@@ -25,6 +28,8 @@ static pid_t child(const char *name, int code, int *pipe_w)
 	if (pid == 0) {
 		close(fds[1]);
 		prctl(PR_SET_NAME, name);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
 		while (read(fds[0], &c, 1) > 0)
 			;
 		if (code >= 0)
@@ -49,11 +54,20 @@ static const char *how(int status, char *buf, size_t len)
 int main(void)
 {
 	int w_term, w_kill, w_exit, st_term, st_kill, st_exit;
-	pid_t term = child("ev_term", -1, &w_term), kill9 = child("ev_kill", -1, &w_kill);
-	pid_t exit42 = child("ev_exit42", 42, &w_exit);
-	char line[16], a[32], b[32], c[32];
+	pid_t term, kill9, exit42;
+	char line[16], a[32], b[32], c[32], byte;
 
-	if (term < 0 || kill9 < 0 || exit42 < 0 || !fgets(line, sizeof(line), stdin))
+	if (pipe(ready))
+		return 1;
+	term = child("ev_term", -1, &w_term);
+	kill9 = child("ev_kill", -1, &w_kill);
+	exit42 = child("ev_exit42", 42, &w_exit);
+	if (term < 0 || kill9 < 0 || exit42 < 0)
+		return 1;
+	for (int i = 0; i < 3; i++)
+		if (read(ready[0], &byte, 1) != 1)
+			return 1;
+	if (!fgets(line, sizeof(line), stdin))
 		return 1;
 	kill(term, SIGTERM);
 	usleep(100000);
