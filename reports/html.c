@@ -744,7 +744,7 @@ static void html_events(struct strbuf *sb, struct report *r)
 		  "application events on one timeline, UTC; +s is seconds from the start of the "
 		  "window that saw it.</p>\n", json_array_size(evs));
 	html_event_strip(sb, evs);
-	sb_append(sb, "<table><tr><th class=\"num\">Time (UTC)</th><th class=\"num\">+s</th>"
+	sb_append(sb, "<table class=\"evtab\"><tr><th class=\"num\">Time (UTC)</th><th class=\"num\">+s</th>"
 		  "<th>Kind</th><th>Process</th><th>What</th><th>Detail</th></tr>\n");
 	json_array_foreach(evs, i, e) {
 		if (i == MAX_EVENT_ROWS) {
