@@ -51,6 +51,10 @@ struct collector {
 	uint64_t lost_events;       /* drops: map full, ring-buffer reserve, stacks */
 };
 
+/* A knob of the step's "knobs" object for this collector: a number, or
+ * def when it is not set (knobs are documented in docs/playbooks.md). */
+double collector_knob(const struct collector *c, const char *name, double def);
+
 /* The table of every collector, NULL-terminated (bpf/collectors.c). */
 extern const struct collector_ops *const collector_table[];
 const struct collector_ops *collector_find(const char *name);

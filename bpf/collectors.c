@@ -16,6 +16,8 @@ extern const struct collector_ops waste_collector;
 extern const struct collector_ops efficiency_collector;
 extern const struct collector_ops nethealth_collector;
 extern const struct collector_ops fslat_collector;
+extern const struct collector_ops events_collector;
+extern const struct collector_ops dnslat_collector;
 
 const struct collector_ops *const collector_table[] = {
 	&profile_collector,
@@ -30,8 +32,20 @@ const struct collector_ops *const collector_table[] = {
 	&efficiency_collector,
 	&nethealth_collector,
 	&fslat_collector,
+	&events_collector,
+	&dnslat_collector,
+
 	NULL,
 };
+
+double collector_knob(const struct collector *c, const char *name, double def)
+{
+	json_t *v = json_object_get(c->knobs, name);
+
+	if (json_is_boolean(v))
+		return json_is_true(v);
+	return json_is_number(v) ? json_number_value(v) : def;
+}
 
 const struct collector_ops *collector_find(const char *name)
 {

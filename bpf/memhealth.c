@@ -92,7 +92,8 @@ static int on_oom(void *ctx, void *data, size_t size)
 		       "cgroup", cg, "total_vm_kb", (json_int_t)(e->total_vm_pages * 4),
 		       "time_s", now_mono_s() - p->c->started_s);
 	json_array_append(p->ooms, ev);
-	report_add_event(p->c->report, now_real_s(), "oom_kill", e->comm, ev);
+	report_add_event_at(p->c->report, now_real_s(), now_mono_s() - p->c->started_s, "oom_kill",
+			    e->comm, ev);
 	return 0;
 }
 

@@ -5,7 +5,11 @@
  * at sched_wakeup / sched_wakeup_new, and again at sched_switch when it
  * was preempted (still TASK_RUNNING); it stops waiting when switched in.
  * Three variants of the same handlers: tp_btf (timestamps in task
- * storage), raw_tp and classic tracepoints (timestamps in a hash by tid). */
+ * storage), raw_tp and classic tracepoints (timestamps in a hash by tid).
+ * Thursday's knobs add a histogram per cgroup (the cpu controller's) and
+ * runqslower-style outliers: waits above a floor user space raises as its
+ * list of the slowest N fills, each with the task that held the CPU (prev
+ * at the switch that ran the waiter); tp_btf and raw_tp only. */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
@@ -21,6 +25,13 @@
 const volatile __u32 targ_tgid = 0;      /* 0: every process */
 const volatile __u64 targ_cgid = 0;      /* cgroup v2 id, 0: every cgroup */
 const volatile bool key_by_tid = false;  /* classic variant: no tgid at hand */
+/* Thursday's knobs (off on Tuesday, so the health probe stays cheap). */
+const volatile bool per_cgroup = false;
+const volatile bool outliers = false;
+
+/* Raised by user space to the smallest of the slowest N it holds, so the
+ * ring buffer carries only waits that can still enter the list. */
+__u64 outlier_min_ns = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -59,6 +70,18 @@ struct {
 } procs SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RQ_MAX_CGROUPS);
+	__type(key, __u64);
+	__type(value, struct rq_cgroup);
+} cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} outlier_rb SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, RQ_NR_COUNTERS);
 	__type(key, __u32);
@@ -66,6 +89,7 @@ struct {
 } counters SEC(".maps");
 
 static const struct rq_proc zero_proc;
+static const struct rq_cgroup zero_cgroup;
 
 static __always_inline void count(__u32 idx)
 {
@@ -159,6 +183,78 @@ static __always_inline long task_state(struct task_struct *t)
 	return BPF_CORE_READ((struct task_struct___o *)t, state);
 }
 
+/* The cpu controller's cgroup: the one whose shares and quota decide. */
+static __always_inline __u64 cpu_cgid(struct task_struct *t)
+{
+	int id = bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id);
+
+	return BPF_CORE_READ(t, cgroups, subsys[id], cgroup, kn, id);
+}
+
+static __always_inline void record_cgroup(__u64 cgid, __u64 delta_ns)
+{
+	struct rq_cgroup *e = bpf_map_lookup_elem(&cgroups, &cgid);
+	__u32 slot = hist_slot(delta_ns / 1000);
+
+	if (!e) {
+		if (bpf_map_update_elem(&cgroups, &cgid, &zero_cgroup, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&cgroups, &cgid)) {
+			count(RQ_LOST_CGROUP_FULL);
+			return;
+		}
+		e = bpf_map_lookup_elem(&cgroups, &cgid);
+		if (!e)
+			return;
+	}
+	__sync_fetch_and_add(&e->total_ns, delta_ns);
+	__sync_fetch_and_add(&e->count, 1);
+	if (delta_ns > e->max_ns)
+		e->max_ns = delta_ns;
+	if (slot < HIST_SLOTS)
+		__sync_fetch_and_add(&e->slots[slot], 1);
+}
+
+static __always_inline void record_outlier(__u64 delta_ns, struct task_struct *prev,
+					   struct task_struct *next, __u64 cgid)
+{
+	struct rq_outlier *o;
+
+	if (delta_ns < outlier_min_ns)
+		return;
+	o = bpf_ringbuf_reserve(&outlier_rb, sizeof(*o), 0);
+	if (!o) {
+		count(RQ_LOST_OUTLIER);
+		return;
+	}
+	o->time_ns = bpf_ktime_get_ns();
+	o->lat_ns = delta_ns;
+	o->cgid = cgid;
+	o->pid = BPF_CORE_READ(next, tgid);
+	o->tid = BPF_CORE_READ(next, pid);
+	o->cpu = bpf_get_smp_processor_id();
+	o->holder_pid = BPF_CORE_READ(prev, tgid);
+	o->holder_tid = BPF_CORE_READ(prev, pid);
+	BPF_CORE_READ_STR_INTO(&o->comm, next, comm);
+	BPF_CORE_READ_STR_INTO(&o->holder_comm, prev, comm);
+	bpf_ringbuf_submit(o, 0);
+}
+
+/* Thursday's drill-down of one wait: its cgroup, and whether it is slow
+ * enough to be among the outliers. */
+static __always_inline void drill_down(__u64 delta_ns, struct task_struct *prev,
+				       struct task_struct *next)
+{
+	__u64 cgid;
+
+	if (!per_cgroup && !outliers)
+		return;
+	cgid = cpu_cgid(next);
+	if (per_cgroup)
+		record_cgroup(cgid, delta_ns);
+	if (outliers)
+		record_outlier(delta_ns, prev, next, cgid);
+}
+
 /* tp_btf: typed task pointers, timestamps in task storage. */
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(wakeup_btf, struct task_struct *p)
@@ -178,15 +274,17 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	char comm[16];
-	__u64 *ts;
+	__u64 *ts, delta_ns;
 
 	if (task_state(prev) == TASK_RUNNING)
 		enqueue_storage(prev);
 	ts = bpf_task_storage_get(&start_ts, next, 0, 0);
 	if (!ts || !*ts)
 		return 0;
+	delta_ns = bpf_ktime_get_ns() - *ts;
 	BPF_CORE_READ_STR_INTO(&comm, next, group_leader, comm);
-	record(bpf_ktime_get_ns() - *ts, next->pid, next->tgid, comm);
+	record(delta_ns, next->pid, next->tgid, comm);
+	drill_down(delta_ns, prev, next);
 	*ts = 0;
 	return 0;
 }
@@ -198,15 +296,19 @@ static __always_inline void enqueue_task_hash(struct task_struct *p)
 		enqueue_hash(BPF_CORE_READ(p, pid));
 }
 
-static __always_inline void switch_in_hash(__u32 tid, __u32 tgid, const char *comm)
+/* Returns the wait that ended, 0 when none was recorded. */
+static __always_inline __u64 switch_in_hash(__u32 tid, __u32 tgid, const char *comm)
 {
-	__u64 *ts = bpf_map_lookup_elem(&start_hash, &tid), now = bpf_ktime_get_ns();
+	__u64 *ts = bpf_map_lookup_elem(&start_hash, &tid), now = bpf_ktime_get_ns(), delta = 0;
 
 	if (!ts)
-		return;
-	if (now > *ts)
-		record(now - *ts, tid, tgid, comm);
+		return 0;
+	if (now > *ts) {
+		delta = now - *ts;
+		record(delta, tid, tgid, comm);
+	}
 	bpf_map_delete_elem(&start_hash, &tid);
+	return delta;
 }
 
 SEC("raw_tp/sched_wakeup")
@@ -227,11 +329,14 @@ SEC("raw_tp/sched_switch")
 int BPF_PROG(switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	char comm[16];
+	__u64 delta_ns;
 
 	if (task_state(prev) == TASK_RUNNING)
 		enqueue_task_hash(prev);
 	BPF_CORE_READ_STR_INTO(&comm, next, group_leader, comm);
-	switch_in_hash(BPF_CORE_READ(next, pid), BPF_CORE_READ(next, tgid), comm);
+	delta_ns = switch_in_hash(BPF_CORE_READ(next, pid), BPF_CORE_READ(next, tgid), comm);
+	if (delta_ns)
+		drill_down(delta_ns, prev, next);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <bpf/bpf.h>
 
@@ -14,11 +15,14 @@
 #include "bpf/probe_util.h"
 #include "bpf/variant.h"
 #include "bpf/runqlat.h"
+#include "lib/cgroupfs.h"
 #include "lib/hist.h"
 #include "lib/util.h"
 #include "runqlat.skel.h"
 
 #define TOP_PROCS 10
+#define TOP_CGROUPS 10
+#define MAX_OUTLIERS 200
 
 struct runqlat_priv {
 	struct runqlat_bpf *skel;
@@ -28,6 +32,14 @@ struct runqlat_priv {
 	int nr_cpus;
 	/* procs_running samples, less friday's own sampling thread */
 	uint64_t r_samples, r_sum, r_max, r_over_cpus;
+	/* Thursday's knobs: per-cgroup histograms, the slowest N waits */
+	bool per_cgroup;
+	int nr_outliers;
+	const char *drill_down_off;     /* why the knobs could not apply, or NULL */
+	struct ring_buffer *rb;
+	struct rq_outlier *outliers;    /* the slowest first, nr_kept of them */
+	int nr_kept;
+	double real_minus_mono_s;
 };
 
 static void *open_skel(void) { return runqlat_bpf__open(); }
@@ -47,6 +59,15 @@ static void knobs(void *s, struct collector *c, enum attach_kind kind)
 	skel->rodata->targ_tgid = classic ? 0 : c->opts->pid;
 	skel->rodata->targ_cgid = classic ? 0 : p->cgid;
 	skel->rodata->key_by_tid = classic;
+	skel->rodata->per_cgroup = p->per_cgroup && !classic;
+	skel->rodata->outliers = p->nr_outliers > 0 && !classic;
+	p->drill_down_off = classic && (p->per_cgroup || p->nr_outliers) ?
+		"classic tracepoints give no task pointers: no cgroup and no CPU holder" : NULL;
+	/* Tuesday's run keeps the drill-down maps at their smallest. */
+	if (!skel->rodata->per_cgroup)
+		bpf_map__set_max_entries(skel->maps.cgroups, 1);
+	if (!skel->rodata->outliers)
+		bpf_map__set_max_entries(skel->maps.outlier_rb, 4096);
 	bpf_map__set_max_entries(skel->maps.hist_cpu, p->nr_cpus * HIST_SLOTS);
 	if (kind != ATTACH_TP_BTF)
 		bpf_map__set_autocreate(skel->maps.start_ts, false);
@@ -67,6 +88,40 @@ static int runqlat_available(struct report *r, char *why, size_t len)
 	return 0;
 }
 
+/* Keeps the slowest nr_outliers waits, slowest first; once the list is
+ * full, the kernel sends only waits longer than its last. */
+static int on_outlier(void *ctx, void *data, size_t size)
+{
+	struct runqlat_priv *p = ctx;
+	const struct rq_outlier *o = data;
+	int i;
+
+	if (size < sizeof(*o))
+		return 0;
+	if (p->nr_kept == p->nr_outliers && o->lat_ns <= p->outliers[p->nr_kept - 1].lat_ns)
+		return 0;
+	if (p->nr_kept < p->nr_outliers)
+		p->nr_kept++;
+	for (i = p->nr_kept - 1; i > 0 && p->outliers[i - 1].lat_ns < o->lat_ns; i--)
+		p->outliers[i] = p->outliers[i - 1];
+	p->outliers[i] = *o;
+	if (p->nr_kept == p->nr_outliers)
+		p->skel->bss->outlier_min_ns = p->outliers[p->nr_kept - 1].lat_ns;
+	return 0;
+}
+
+static int start_outliers(struct runqlat_priv *p, char *why, size_t len)
+{
+	p->outliers = calloc(p->nr_outliers, sizeof(*p->outliers));
+	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.outlier_rb), on_outlier, p, NULL);
+	if (!p->outliers || !p->rb) {
+		snprintf(why, len, "outlier ring buffer: %s", strerror(errno ? errno : ENOMEM));
+		return -ENOMEM;
+	}
+	p->real_minus_mono_s = now_real_s() - now_mono_s();
+	return 0;
+}
+
 static int runqlat_start(struct collector *c, char *why, size_t len)
 {
 	struct runqlat_priv *p = calloc(1, sizeof(*p));
@@ -76,12 +131,23 @@ static int runqlat_start(struct collector *c, char *why, size_t len)
 		return -ENOMEM;
 	c->priv = p;
 	p->nr_cpus = probe_nr_cpus();
+	p->per_cgroup = collector_knob(c, "per_cgroup", 0) != 0;
+	p->nr_outliers = (int)collector_knob(c, "outliers", 0);
+	if (p->nr_outliers < 0 || p->nr_outliers > MAX_OUTLIERS) {
+		snprintf(why, len, "knob outliers: %d is not within 0..%d", p->nr_outliers,
+			 MAX_OUTLIERS);
+		return -EINVAL;
+	}
 	err = probe_cgroup_id(c->opts->cgroup, &p->cgid, why, len);
 	if (err)
 		return err;
 	p->missing = json_array();
 	p->skel = variant_open_load(c, &loader, &p->kind, p->missing, why, len);
-	return p->skel ? 0 : -ENOENT;
+	if (!p->skel)
+		return -ENOENT;
+	if (p->skel->rodata->outliers)
+		return start_outliers(p, why, len);
+	return 0;
 }
 
 /* procs_running from /proc/stat: runnable threads, running ones included,
@@ -92,6 +158,8 @@ static int runqlat_poll(struct collector *c)
 	char *text = read_file_alloc("/proc/stat", NULL), *line;
 	unsigned long long r;
 
+	if (p->rb)
+		ring_buffer__poll(p->rb, 0);
 	if (!text)
 		return -errno;
 	line = strstr(text, "\nprocs_running ");
@@ -113,6 +181,8 @@ static void runqlat_stop(struct collector *c)
 	struct runqlat_priv *p = c->priv;
 
 	runqlat_bpf__detach(p->skel);
+	if (p->rb)
+		ring_buffer__consume(p->rb);
 }
 
 static void read_host_hist(struct runqlat_priv *p, uint64_t *slots)
@@ -215,6 +285,115 @@ static json_t *runnable(struct runqlat_priv *p)
 			 "cpus", p->nr_cpus);
 }
 
+/* The cpu controller's path of a cgroup id ("" when not found). */
+static void cpu_cgroup_path(uint64_t id, char *buf, size_t len)
+{
+	if (cgroupfs_path_by_id("cpu", id, buf, len))
+		snprintf(buf, len, "%s", "");
+}
+
+static int cg_by_total_desc(const void *a, const void *b)
+{
+	const struct rq_cgroup *x = *(const struct rq_cgroup *const *)a;
+	const struct rq_cgroup *y = *(const struct rq_cgroup *const *)b;
+
+	return x->total_ns < y->total_ns ? 1 : x->total_ns > y->total_ns ? -1 : 0;
+}
+
+/* Top cgroups by time queued, into measurements and a histogram. */
+static json_t *top_cgroups(struct collector *c, struct runqlat_priv *p, json_t *hist)
+{
+	json_t *arr = json_array();
+	struct rq_cgroup *vals, **order;
+	uint64_t *keys;
+	long n = probe_map_dump(bpf_map__fd(p->skel->maps.cgroups), sizeof(*keys), sizeof(*vals),
+				RQ_MAX_CGROUPS, (void **)&keys, (void **)&vals);
+
+	order = n > 0 ? calloc(n, sizeof(*order)) : NULL;
+	for (long i = 0; order && i < n; i++)
+		order[i] = &vals[i];
+	if (order)
+		qsort(order, n, sizeof(*order), cg_by_total_desc);
+	for (long i = 0; order && i < n && i < TOP_CGROUPS; i++) {
+		struct rq_cgroup *e = order[i];
+		uint64_t id = keys[e - vals];
+		struct hist_stats st;
+		char path[512];
+
+		cpu_cgroup_path(id, path, sizeof(path));
+		hist_compute((const uint64_t *)e->slots, HIST_SLOTS, e->max_ns / 1000, &st);
+		hist_add_breakdown(hist, "cgroup", path[0] ? path : "?", (const uint64_t *)e->slots,
+				   HIST_SLOTS, e->max_ns / 1000, json_pack("{s:I}", "id", (json_int_t)id));
+		json_array_append_new(arr, json_pack(
+			"{s:s, s:I, s:f, s:I, s:f, s:f, s:f, s:f}", "cgroup", path, "id", (json_int_t)id,
+			"total_queued_ms", e->total_ns / 1e6, "count", (json_int_t)e->count,
+			"p50_us", st.p50, "p99_us", st.p99, "max_us", e->max_ns / 1e3,
+			"queued_share", c->window_s > 0 ? e->total_ns / 1e9 / c->window_s : 0));
+	}
+	json_object_set_new(hist, "nr_cgroups", json_integer(n > 0 ? n : 0));
+	free(order);
+	free(keys);
+	free(vals);
+	return arr;
+}
+
+static json_t *outlier_rows(struct collector *c, struct runqlat_priv *p)
+{
+	json_t *rows = json_array();
+
+	for (int i = 0; i < p->nr_kept; i++) {
+		const struct rq_outlier *o = &p->outliers[i];
+		double mono = o->time_ns / 1e9, wall = mono + p->real_minus_mono_s;
+		char comm[17], holder[17], path[512], iso[32];
+		time_t secs = (time_t)wall;
+		struct tm tm;
+
+		probe_comm(comm, sizeof(comm), o->comm, sizeof(o->comm));
+		probe_comm(holder, sizeof(holder), o->holder_comm, sizeof(o->holder_comm));
+		cpu_cgroup_path(o->cgid, path, sizeof(path));
+		gmtime_r(&secs, &tm);
+		strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		json_array_append_new(rows, json_pack(
+			"{s:s, s:f, s:f, s:i, s:i, s:s, s:s, s:i, s:i, s:i, s:s}",
+			"time_iso", iso, "t_s", mono > c->started_s ? mono - c->started_s : 0,
+			"latency_us", o->lat_ns / 1e3, "pid", (int)o->pid, "tid", (int)o->tid,
+			"comm", comm, "cgroup", path, "cpu", (int)o->cpu,
+			"holder_pid", (int)o->holder_pid, "holder_tid", (int)o->holder_tid,
+			"holder_comm", holder));
+	}
+	return rows;
+}
+
+/* Thursday's drill-down: per-cgroup histograms and the slowest waits. */
+static void harvest_drill_down(struct collector *c, struct runqlat_priv *p, struct report *r,
+			       json_t *m)
+{
+	static const char *const cols[] = { "time_iso", "t_s", "latency_us", "pid", "tid", "comm",
+		"cgroup", "cpu", "holder_pid", "holder_tid", "holder_comm" };
+	json_t *h, *rows, *columns;
+	uint64_t slots[HIST_SLOTS];
+
+	if (p->drill_down_off)
+		json_object_set_new(m, "drill_down_off", json_string(p->drill_down_off));
+	if (p->skel->rodata->per_cgroup) {
+		read_host_hist(p, slots);
+		h = hist_json("cpu.runq_latency_cgroup", "us", "runqlat", slots, HIST_SLOTS, 0);
+		json_object_set_new(m, "per_cgroup", top_cgroups(c, p, h));
+		hist_append(report_get(r, "histograms"), h);
+	}
+	if (!p->skel->rodata->outliers)
+		return;
+	rows = outlier_rows(c, p);
+	columns = json_array();
+	for (size_t i = 0; i < ARRAY_SIZE(cols); i++)
+		json_array_append_new(columns, json_string(cols[i]));
+	json_object_set(m, "outliers", rows);
+	json_array_append_new(report_get(r, "outliers"), json_pack(
+		"{s:s, s:s, s:s, s:o, s:o}", "name", "cpu.runq_outliers", "title",
+		"Slowest run-queue waits and the task that held the CPU (runqslower)",
+		"source", "runqlat", "columns", columns, "rows", rows));
+}
+
 static int runqlat_harvest(struct collector *c, struct report *r)
 {
 	struct runqlat_priv *p = c->priv;
@@ -226,7 +405,9 @@ static int runqlat_harvest(struct collector *c, struct report *r)
 	read_host_hist(p, slots);
 	hist_compute(slots, HIST_SLOTS, 0, &st);
 	c->lost_events = maputil_percpu_u64(cfd, RQ_LOST_START_FULL) +
-			 maputil_percpu_u64(cfd, RQ_LOST_PROC_FULL);
+			 maputil_percpu_u64(cfd, RQ_LOST_PROC_FULL) +
+			 maputil_percpu_u64(cfd, RQ_LOST_CGROUP_FULL) +
+			 maputil_percpu_u64(cfd, RQ_LOST_OUTLIER);
 	h_cpu = hist_json("cpu.runq_latency", "us", "runqlat", slots, HIST_SLOTS, 0);
 	h_proc = hist_json("cpu.runq_latency_process", "us", "runqlat", slots, HIST_SLOTS, 0);
 	m = json_pack("{s:s, s:f, s:I, s:I, s:{s:I, s:f, s:f, s:f, s:f}, s:o, s:o, s:o, s:{s:i, s:s}, s:b}",
@@ -242,6 +423,7 @@ static int runqlat_harvest(struct collector *c, struct report *r)
 		      c->opts->cgroup ? c->opts->cgroup : "",
 		      "keyed_by_tid", p->kind == ATTACH_TRACEPOINT);
 	json_object_set(m, "missing_probes", p->missing);
+	harvest_drill_down(c, p, r, m);
 	json_object_set_new(report_get(r, "measurements"), "runqlat", m);
 	hist_append(report_get(r, "histograms"), h_cpu);
 	hist_append(report_get(r, "histograms"), h_proc);
@@ -253,8 +435,10 @@ static void runqlat_destroy(struct collector *c)
 	struct runqlat_priv *p = c->priv;
 
 	if (p) {
+		ring_buffer__free(p->rb);
 		runqlat_bpf__destroy(p->skel);
 		json_decref(p->missing);
+		free(p->outliers);
 	}
 	free(p);
 	c->priv = NULL;
@@ -270,7 +454,8 @@ static struct bpf_object *runqlat_object(struct collector *c)
 const struct collector_ops runqlat_collector = {
 	.name = "runqlat",
 	.subsystem = "cpu",
-	.summary = "run-queue latency per host, CPU and process (TH-02), with procs_running (T60-03)",
+	.summary = "run-queue latency per host, CPU and process (TH-02), with procs_running (T60-03); "
+		   "knobs: per_cgroup, outliers (runqslower: who held the CPU)",
 	.available = runqlat_available,
 	.start = runqlat_start,
 	.poll = runqlat_poll,

@@ -18,6 +18,7 @@ const struct finding_def *const finding_tables[] = {
 	locks_rule_findings,
 	network_rule_findings,
 	filesystem_rule_findings,
+	dns_rule_findings,
 	past_error_findings,
 	friday_rule_findings,
 	NULL,

@@ -11,6 +11,7 @@
 void judge_memory(struct report *r);
 void judge_disk(struct report *r);
 
+
 const struct rule rule_table[] = {
 	{ "memory-health", "memory", "Swapping, reclaim and compaction stalls, major faults, "
 	  "OOM kills (memhealth)", judge_memory },
@@ -28,6 +29,8 @@ const struct rule rule_table[] = {
 	  "reason, connect latency (T60-14, TH-05, ST-NET-03, USE-NIC-S)", judge_network },
 	{ "filesystem-health", "filesystem", "read, write and fsync latency on regular files, "
 	  "slow calls with files (TH-04, fslat)", judge_filesystem },
+	{ "dns-health", "network", "name lookups through the C library: latency per process "
+	  "(TH-05, dnslat)", judge_dns },
 	{ NULL },
 };
 

@@ -14,6 +14,7 @@ void judge_syscalls(struct report *r);
 void judge_locks(struct report *r);
 void judge_network(struct report *r);
 void judge_filesystem(struct report *r);
+void judge_dns(struct report *r);
 
 extern const struct finding_def cpu_rule_findings[];
 extern const struct finding_def processes_rule_findings[];
@@ -21,5 +22,6 @@ extern const struct finding_def syscalls_rule_findings[];
 extern const struct finding_def locks_rule_findings[];
 extern const struct finding_def network_rule_findings[];
 extern const struct finding_def filesystem_rule_findings[];
+extern const struct finding_def dns_rule_findings[];
 
 #endif

@@ -703,28 +703,72 @@ static void html_latency(struct strbuf *sb, struct report *r, json_t *data)
 	sb_append(sb, "</section>\n");
 }
 
+/* A strip across the events' time span: one mark per event, coloured
+ * by kind, its sentence as the tooltip. Plain HTML and CSS: no script. */
+static void html_event_strip(struct strbuf *sb, json_t *evs)
+{
+	double first = json_number_value(json_object_get(json_array_get(evs, 0), "time"));
+	double last = json_number_value(json_object_get(json_array_get(evs, json_array_size(evs) - 1),
+							"time"));
+	double span = last > first ? last - first : 1;
+	char text[512], clock[32];
+	json_t *e;
+	size_t i;
+
+	sb_printf(sb, "<div class=\"evstrip\" title=\"%.1f s\">", last - first);
+	json_array_foreach(evs, i, e) {
+		if (i == MAX_EVENT_ROWS)
+			break;
+		report_event_text(e, text, sizeof(text));
+		report_event_clock(e, clock, sizeof(clock));
+		sb_printf(sb, "<i class=\"evk-%s\" style=\"left:%.2f%%\" title=\"",
+			  strspn(jstr(e, "kind", ""), "abcdefghijklmnopqrstuvwxyz_") ==
+			  strlen(jstr(e, "kind", "")) ? jstr(e, "kind", "") : "other",
+			  99.0 * (json_number_value(json_object_get(e, "time")) - first) / span);
+		sb_html(sb, clock);
+		sb_append(sb, " ");
+		sb_html(sb, text);
+		sb_append(sb, "\"></i>");
+	}
+	sb_append(sb, "</div>\n");
+}
+
 static void html_events(struct strbuf *sb, struct report *r)
 {
 	json_t *evs = report_get(r, "events"), *e;
+	char text[512], clock[32];
 	size_t i;
 
 	if (!json_array_size(evs))
 		return;
-	sb_printf(sb, "<section id=\"events\"><h2>Events (%zu)</h2>\n<table><tr><th class=\"num\">"
-		  "Time</th><th>Kind</th><th>Process</th><th>Detail</th></tr>\n", json_array_size(evs));
+	sb_printf(sb, "<section id=\"events\"><h2>Events (%zu)</h2>\n<p class=\"meta\">Kernel and "
+		  "application events on one timeline, UTC; +s is seconds from the start of the "
+		  "window that saw it.</p>\n", json_array_size(evs));
+	html_event_strip(sb, evs);
+	sb_append(sb, "<table class=\"evtab\"><tr><th class=\"num\">Time (UTC)</th><th class=\"num\">+s</th>"
+		  "<th>Kind</th><th>Process</th><th>What</th><th>Detail</th></tr>\n");
 	json_array_foreach(evs, i, e) {
 		if (i == MAX_EVENT_ROWS) {
-			sb_printf(sb, "<tr><td colspan=\"4\">and %zu more in report.json</td></tr>",
+			sb_printf(sb, "<tr><td colspan=\"6\">and %zu more in report.json</td></tr>",
 				  json_array_size(evs) - i);
 			break;
 		}
-		sb_printf(sb, "<tr><td class=\"num\">%.3f</td><td>", json_number_value(json_object_get(e, "time")));
+		report_event_clock(e, clock, sizeof(clock));
+		report_event_text(e, text, sizeof(text));
+		sb_append(sb, "<tr><td class=\"num\">");
+		sb_html(sb, clock);
+		sb_append(sb, "</td><td class=\"num\">");
+		if (json_is_number(json_object_get(e, "t_s")))
+			sb_printf(sb, "%.3f", json_number_value(json_object_get(e, "t_s")));
+		sb_append(sb, "</td><td>");
 		sb_html(sb, jstr(e, "kind", ""));
 		sb_append(sb, "</td><td>");
 		sb_html(sb, jstr(e, "process", ""));
 		sb_append(sb, "</td><td>");
+		sb_html(sb, text);
+		sb_append(sb, "</td><td><small>");
 		html_value(sb, json_object_get(e, "detail"));
-		sb_append(sb, "</td></tr>\n");
+		sb_append(sb, "</small></td></tr>\n");
 	}
 	sb_append(sb, "</table></section>\n");
 }

@@ -3,10 +3,12 @@
 #include "reports/report.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "checks/findings.h"
 #include "lib/util.h"
@@ -55,7 +57,7 @@ int severity_from_name(const char *name)
 
 /* Keys of the contract that hold arrays; the rest are objects. */
 static const char *const array_keys[] = {
-	"stages", "health", "findings", "profiles", "histograms", "events", "checks",
+	"stages", "health", "findings", "profiles", "histograms", "events", "checks", "outliers",
 };
 static const char *const object_keys[] = {
 	"tool", "host", "run", "capabilities", "overhead", "load", "measurements", "collectors",
@@ -289,13 +291,51 @@ void report_step_end(struct report *r, enum step_status st, double elapsed_s,
 	r->step = NULL;
 }
 
+/* The same OOM victim seen by two probes in one window. */
+static bool same_oom_kill(json_t *e, double time_s, json_t *detail)
+{
+	json_t *pid = json_object_get(detail, "pid");
+
+	return pid && !strcmp(json_string_value(json_object_get(e, "kind")) ?: "", "oom_kill") &&
+	       json_equal(json_object_get(json_object_get(e, "detail"), "pid"), pid) &&
+	       fabs(json_number_value(json_object_get(e, "time")) - time_s) < 2;
+}
+
+void report_add_event_at(struct report *r, double time_s, double t_s, const char *kind,
+			 const char *process, json_t *detail)
+{
+	json_t *evs = report_get(r, "events"), *ev;
+	char iso[64];
+	struct tm tm;
+	time_t secs = (time_t)time_s;
+	size_t i = json_array_size(evs);
+
+	if (!detail)
+		detail = json_object();
+	if (!strcmp(kind, "oom_kill"))
+		for (size_t k = 0; k < json_array_size(evs); k++)
+			if (same_oom_kill(json_array_get(evs, k), time_s, detail)) {
+				json_decref(detail);
+				return;
+			}
+	gmtime_r(&secs, &tm);
+	snprintf(iso, sizeof(iso), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (int)((time_s - (double)secs) * 1000) % 1000);
+	ev = json_pack("{s:f, s:s, s:s, s:s, s:o}", "time", time_s, "time_iso", iso, "kind", kind,
+		       "process", process ? process : "", "detail", detail);
+	if (t_s >= 0)
+		json_object_set_new(ev, "t_s", json_real(t_s));
+	/* Most events arrive in order: walk back from the end. */
+	while (i > 0 && json_number_value(json_object_get(json_array_get(evs, i - 1), "time")) > time_s)
+		i--;
+	json_array_insert_new(evs, i, ev);
+}
+
 void report_add_event(struct report *r, double time_s, const char *kind,
 		      const char *process, json_t *detail)
 {
-	json_array_append_new(report_get(r, "events"),
-			      json_pack("{s:f, s:s, s:s, s:o}", "time", time_s, "kind", kind,
-					"process", process ? process : "",
-					"detail", detail ? detail : json_object()));
+	report_add_event_at(r, time_s, -1, kind, process, detail);
 }
 
 int report_add_blob_owned(struct report *r, const char *name, char *data, size_t len)

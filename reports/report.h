@@ -72,9 +72,16 @@ json_t *report_step_begin(struct report *r, const char *stage, const char *step,
 void report_step_end(struct report *r, enum step_status st, double elapsed_s,
 		     const char *reason_fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Adds an event on the run's timeline (events[]). Takes ownership of detail. */
+/* Adds an event on the run's timeline (events[]), kept in time order:
+ * time (wall clock, seconds since the epoch) and time_iso (UTC, ISO 8601).
+ * Takes ownership of detail. An oom_kill already on the timeline (same pid
+ * within 2 s: memhealth and events both see OOM victims) is not added twice. */
 void report_add_event(struct report *r, double time_s, const char *kind,
 		      const char *process, json_t *detail);
+/* The same, with t_s: seconds from the start of the collect window that
+ * saw it (the field is left out when t_s is negative). */
+void report_add_event_at(struct report *r, double time_s, double t_s, const char *kind,
+			 const char *process, json_t *detail);
 
 /* Raw artifacts. The data is copied (or taken, for _owned). */
 int report_add_blob(struct report *r, const char *name, const void *data, size_t len);

@@ -299,6 +299,34 @@ static void summary_baseline(struct strbuf *sb, struct report *r)
 	}
 }
 
+#define SUMMARY_EVENTS 8
+
+/* The first events of the timeline, one sentence each. */
+static void summary_events(struct strbuf *sb, struct report *r)
+{
+	json_t *evs = report_get(r, "events"), *e;
+	char text[512], clock[32], line[600];
+	size_t i;
+
+	if (!json_array_size(evs))
+		return;
+	sb_printf(sb, "Events (%zu, UTC):\n", json_array_size(evs));
+	json_array_foreach(evs, i, e) {
+		if (i == SUMMARY_EVENTS) {
+			sb_printf(sb, "  and %zu more (report.html, report.json events[])\n",
+				  json_array_size(evs) - i);
+			break;
+		}
+		report_event_clock(e, clock, sizeof(clock));
+		report_event_text(e, text, sizeof(text));
+		snprintf(line, sizeof(line), "%s %s", clock, text);
+		sb_append(sb, "  ");
+		sb_wrap(sb, line, SUMMARY_COLS, 2, 4);
+		sb_append(sb, "\n");
+	}
+	sb_append(sb, "\n");
+}
+
 int write_summary_txt(struct report *r, struct out_files *out)
 {
 	struct strbuf sb = { 0 };
@@ -311,6 +339,7 @@ int write_summary_txt(struct report *r, struct out_files *out)
 	summary_load(&sb, r);
 	summary_findings(&sb, r);
 	summary_baseline(&sb, r);
+	summary_events(&sb, r);
 	summary_steps(&sb, r);
 	summary_archive_notes(&sb, r);
 	if (json_string_value(json_object_get(run, "archive"))) {

@@ -41,6 +41,10 @@ int write_summary_txt(struct report *r, struct out_files *out);
 int write_report_html(struct report *r, struct out_files *out);
 /* Each profile's SVG flame graph and pprof (reports/profile_writer.c). */
 int write_profiles(struct report *r, struct out_files *out);
+/* One sentence for an event of report.events[] (reports/event_text.c), and
+ * its wall-clock time as HH:MM:SS.mmm (UTC). */
+void report_event_text(json_t *e, char *buf, size_t len);
+void report_event_clock(json_t *e, char *buf, size_t len);
 struct strbuf;
 /* The profiles' section of report.html. */
 void html_profiles(struct strbuf *sb, struct report *r);
