@@ -12,6 +12,8 @@ void judge_cpu(struct report *r);
 void judge_processes(struct report *r);
 void judge_syscalls(struct report *r);
 void judge_locks(struct report *r);
+void judge_memory(struct report *r);
+void judge_disk(struct report *r);
 
 extern const struct finding_def cpu_rule_findings[];
 extern const struct finding_def processes_rule_findings[];

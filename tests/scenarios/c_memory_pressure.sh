@@ -83,12 +83,12 @@ awk -v si="$(echo "$swap" | jq .evidence.pswpin)" 'BEGIN { exit !(si > 0) }' || 
 # Thursday's memory drill-down: reclaim and swap-in latency, fault rates ------
 [ "$(jqr '.stages[] | select(.id == "thursday") | .steps[] | select(.id == "memory-drill-down") | .status')" = ok ] ||
 	fail "the memory drill-down did not run: $(jqr -c '.stages[] | select(.id == "thursday") | .steps')"
-p=$(jqr --argjson pid $toucher '.measurements.memhealth.processes[] | select(.pid == $pid)')
-[ -n "$p" ] || fail "the drill-down does not list c_mem_toucher"
-pf() { echo "$p" | jq -r ".$1"; }
+mine=$(jqr --argjson pid $toucher '.measurements.memhealth.processes[] | select(.pid == $pid)')
+[ -n "$mine" ] || fail "the drill-down does not list c_mem_toucher"
+pf() { echo "$mine" | jq -r ".$1"; }
 awk -v n="$(pf swapins)" -v a="$(pf swapin_ms_avg)" -v m="$(pf swapin_ms_max)" -v r="$(pf reclaim_ms_avg)" \
 	-v f="$(pf faults_per_s)" 'BEGIN { exit !(n > 0 && a > 0 && m >= a && r > 0 && f >= 100) }' ||
-	fail "drill-down figures missing: $p"
+	fail "drill-down figures missing: $mine"
 jqr '.histograms[] | select(.name == "memory.swapin_latency") | .count' | grep -q '^[1-9]' ||
 	fail "no memory.swapin_latency histogram"
 
