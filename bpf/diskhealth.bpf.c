@@ -305,11 +305,18 @@ static __always_inline int sys_enter(struct pt_regs *regs, long id)
 {
 	__u32 op = syscall_op(id);
 	struct task_state *st;
+	__u64 io_bytes;
 
-	if (op == DISK_OP_OTHER || !target_current() || !(st = task_state_get(true)))
+	if (op == DISK_OP_OTHER)
+		return 0;
+	/* A task that never did block I/O this way (dd from /dev/zero, a
+	 * pipe, a socket) costs one read here and no state: only tasks that
+	 * did are timed, from their next such syscall on. */
+	io_bytes = task_io_bytes((struct task_struct *)bpf_get_current_task(), op);
+	if (!io_bytes || !target_current() || !(st = task_state_get(true)))
 		return 0;
 	st->enter_ns = bpf_ktime_get_ns();
-	st->io_bytes = task_io_bytes((struct task_struct *)bpf_get_current_task(), op);
+	st->io_bytes = io_bytes;
 	st->fd = (__s32)PT_REGS_PARM1_CORE_SYSCALL(regs);
 	st->op = op;
 	return 0;

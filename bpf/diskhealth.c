@@ -46,9 +46,28 @@ static int skel_load(void *s) { return diskhealth_bpf__load(s); }
 static int skel_attach(void *s) { return diskhealth_bpf__attach(s); }
 static void skel_destroy(void *s) { diskhealth_bpf__destroy(s); }
 
+/* disklayers is diskhealth with its syscall layer: two programs on every
+ * syscall (raw_syscalls), worth their cost in a drill-down, not in the
+ * always-on health probes. */
+static bool with_syscall_layer(const struct collector *c)
+{
+	return !strcmp(c->ops->name, "disklayers");
+}
+
 static void skel_knobs(void *s, struct collector *c, enum attach_kind kind)
 {
 	struct diskhealth_bpf *skel = s;
+
+	if (!with_syscall_layer(c)) {
+		struct bpf_program *const progs[] = {
+			skel->progs.sys_enter_btf, skel->progs.sys_enter_raw,
+			skel->progs.sys_exit_btf, skel->progs.sys_exit_raw,
+			skel->progs.proc_exit_btf, skel->progs.proc_exit_raw,
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(progs); i++)
+			bpf_program__set_autoload(progs[i], false);
+	}
 
 	skel->rodata->targ_tgid = c->opts ? c->opts->pid : 0;
 	skel->rodata->targ_cgid = c->opts ? cgroupfs_id(c->opts->cgroup) : 0;
@@ -679,9 +698,10 @@ static int disk_harvest(struct collector *c, struct report *r)
 	c->lost_events = p->skel->bss->lost_events;
 	devs_harvest(p, devices, window_s);
 	hists_harvest(p, r, devices);
-	m = json_pack("{s:s, s:f, s:O, s:o, s:I}", "attach", attach_kind_name(p->kind),
+	m = json_pack("{s:s, s:f, s:O, s:o, s:I, s:b}", "attach", attach_kind_name(p->kind),
 		      "window_s", window_s, "missing_probes", p->missing, "devices", devices,
-		      "lost_events", (json_int_t)c->lost_events);
+		      "lost_events", (json_int_t)c->lost_events,
+		      "syscall_layer", with_syscall_layer(c));
 	who_harvest(p, m, window_s);
 	sysio_harvest(p, m, devices);
 	outliers_harvest(p, r, m, devices);
@@ -703,16 +723,42 @@ static void disk_destroy(struct collector *c)
 	c->priv = NULL;
 }
 
+static struct bpf_object *disk_object(struct collector *c)
+{
+	struct disk_priv *p = c->priv;
+
+	return p && p->skel ? p->skel->obj : NULL;
+}
+
 const struct collector_ops diskhealth_collector = {
 	.name = "diskhealth",
 	.subsystem = "disk",
-	.summary = "Block I/O per device and cgroup, split by layer (above the block layer, "
-		   "queue, device); IOPS, sizes, queue depth, errors, who is behind it, "
-		   "slowest requests and syscalls",
+	.summary = "Block I/O per device and cgroup: latency in the block layer's queue and "
+		   "in the device, IOPS, sizes, queue depth, errors, who is behind it, "
+		   "slowest requests",
 	.available = disk_available,
 	.start = disk_start,
 	.poll = disk_poll,
 	.stop = disk_stop,
 	.harvest = disk_harvest,
 	.destroy = disk_destroy,
+	.object = disk_object,
+};
+
+/* The same probe with the syscall layer: the split above the block layer,
+ * the slowest syscalls, the origin of a delay (Thursday's disk drill-down).
+ * Its figures go to measurements.diskhealth like the health probe's. */
+const struct collector_ops disklayers_collector = {
+	.name = "disklayers",
+	.subsystem = "disk",
+	.summary = "diskhealth plus the syscall layer: block I/O time above the block layer "
+		   "(throttles, page-cache misses), queue and device, per device, cgroup and "
+		   "process; slowest syscalls",
+	.available = disk_available,
+	.start = disk_start,
+	.poll = disk_poll,
+	.stop = disk_stop,
+	.harvest = disk_harvest,
+	.destroy = disk_destroy,
+	.object = disk_object,
 };

@@ -1,7 +1,7 @@
 # c_disk_throttled.sh: the "disk I/O throttled by a cgroup" known workload
 # (SCENARIOS.md). build/workloads/c_direct_reader makes O_DIRECT random
 # 4 KiB reads of a file on an ext4 on a loop device made here, from a v1
-# blkio cgroup with blkio.throttle.read_iops_device 50 on that device. The
+# blkio cgroup with blkio.throttle.read_iops_device 20 on that device. The
 # archive of `friday run --stages monday,tuesday,thursday` must show:
 # disk.cgroup_throttling (warning or worse) naming the cgroup and device;
 # the device's own latency low; where the time went: disk.delay_above_device
@@ -16,7 +16,7 @@ need_root
 
 NAME=friday-scen-dt-$$
 CG=/sys/fs/cgroup/blkio/$NAME
-LIMIT_IOPS=50
+LIMIT_IOPS=20
 [ -f /sys/fs/cgroup/blkio/blkio.throttle.read_iops_device ] ||
 	fail "no cgroup v1 blkio controller with throttling at /sys/fs/cgroup/blkio"
 
@@ -44,14 +44,14 @@ dd if=/dev/zero of="$mnt/data" bs=1M count=32 conv=fsync status=none
 mkdir "$CG"
 at_exit "cg_remove $CG"
 echo "$majmin $LIMIT_IOPS" > "$CG/blkio.throttle.read_iops_device"
-sh -c "echo \$\$ > $CG/cgroup.procs && exec '$WORKLOADS/c_direct_reader' '$mnt/data' 18" \
+sh -c "echo \$\$ > $CG/cgroup.procs && exec '$WORKLOADS/c_direct_reader' '$mnt/data' 32" \
 	> "$SCRATCH/reader.out" &
 reader=$!
 at_exit "kill $reader 2>/dev/null"
 sleep 0.5
 grep -qx "$reader" "$CG/cgroup.procs" || fail "the reader $reader is not in $CG"
 
-"$FRIDAY" run -d 12 --stages monday,tuesday,thursday -o "$SCRATCH/dt.tar.gz" \
+"$FRIDAY" run -d 24 --stages monday,tuesday,thursday -o "$SCRATCH/dt.tar.gz" \
 	> "$SCRATCH/dt.out" 2> "$SCRATCH/dt.err" || fail "friday run exited $?: $(tail -5 "$SCRATCH/dt.err")"
 wait $reader || fail "the reader failed: $(cat "$SCRATCH/reader.out")"
 unpack "$SCRATCH/dt.tar.gz"
@@ -74,12 +74,13 @@ ev() { echo "$delay" | jq -r ".evidence.$1"; }
 [ "$(ev explained)" = true ] && [ "$(ev limit)" = read_iops ] && [ "$(ev limit_value)" = "$LIMIT_IOPS" ] ||
 	fail "the delay is not explained by the read_iops limit: $(echo "$delay" | jq -c .evidence)"
 echo "$delay" | jq -r .detail | grep -q "above the block layer" || fail "the detail does not say where the time went"
-# At 50 IOPS a read waits about 20 ms in the throttle; the loop device
+# At 20 IOPS a read waits about 50 ms in the throttle; the loop device
 # answers from the page cache of its backing file in well under 1 ms. On a
-# loaded machine the device may take a few ms: 80% above is still clear.
-awk -v p="$(ev above_block_pct)" 'BEGIN { exit !(p >= 80) }' ||
+# loaded machine the loop worker can wait for a CPU, so its "device" time
+# has been seen at 5 ms (load 11 on 2 CPUs): 75% above is still clear.
+awk -v p="$(ev above_block_pct)" 'BEGIN { exit !(p >= 75) }' ||
 	fail "only $(ev above_block_pct)% of the read time is above the block layer"
-awk -v d="$(ev device_ms_avg)" -v s="$(ev syscall_ms_avg)" 'BEGIN { exit !(d * 5 < s) }' ||
+awk -v d="$(ev device_ms_avg)" -v s="$(ev syscall_ms_avg)" 'BEGIN { exit !(d * 4 < s) }' ||
 	fail "device time $(ev device_ms_avg) ms is not small against the syscall's $(ev syscall_ms_avg) ms"
 p50=$(jqr ".measurements.diskhealth.devices[\"$loop\"].device_latency.p50")
 awk -v p="$p50" 'BEGIN { exit !(p < 5000) }' || fail "device p50 on $loop is $p50 us"

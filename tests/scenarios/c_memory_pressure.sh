@@ -61,7 +61,7 @@ until grep -q '^pass 1$' "$SCRATCH/toucher.out"; do
 done
 grep -qx "$toucher" "$CG/cgroup.procs" || fail "the toucher $toucher is not in $CG"
 
-"$FRIDAY" run -d 12 --stages monday,tuesday,thursday -o "$SCRATCH/mp.tar.gz" \
+"$FRIDAY" run -d 16 --stages monday,tuesday,thursday -o "$SCRATCH/mp.tar.gz" \
 	> "$SCRATCH/mp.out" 2> "$SCRATCH/mp.err" || fail "friday run exited $?: $(tail -5 "$SCRATCH/mp.err")"
 kill $toucher
 unpack "$SCRATCH/mp.tar.gz"

@@ -1,0 +1,106 @@
+#!/bin/sh
+# probes_overhead.sh: what all of Tuesday's health probes cost together,
+# running for the whole window (issue 3, "Lean"). The probes are the
+# collectors of the fast-by-friday playbook's Tuesday collect step, run by
+# a one-step playbook made from it.
+#  (a) on the host as it is (idle, or with whatever else runs): the probes'
+#      BPF run time (report.json overhead, BPF_ENABLE_STATS) plus friday's
+#      own CPU, as a percentage of one CPU over the window;
+#  (b) the slowdown of `dd if=/dev/zero of=/dev/null bs=1 count=500k`
+#      (a million syscalls) alone, under a one-line bpftrace syscall
+#      counter, and under friday, side by side in each of REPS rounds
+#      (the three in turn, so they share the host's conditions); medians,
+#      and friday's per-probe BPF run time during its dd run.
+#   sh bench/probes_overhead.sh [REPS] [IDLE_SECONDS]   (root, after make;
+#   installs Debian's bpftrace when missing). Prints a markdown table row.
+set -eu
+BUILD=${BUILD:-build}
+FRIDAY=${FRIDAY:-$BUILD/friday}
+REPS=${1:-5}
+IDLE_S=${2:-20}
+DD_COUNT=500k
+[ "$(id -u)" = 0 ] || { echo "probes_overhead.sh: needs root (BPF)" >&2; exit 1; }
+[ -x "$FRIDAY" ] || { echo "probes_overhead.sh: build $FRIDAY first (make)" >&2; exit 1; }
+if ! command -v bpftrace > /dev/null; then
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bpftrace > /dev/null
+fi
+dir=$(mktemp -d /tmp/friday-probes-bench.XXXXXX)
+bg=""
+trap '[ -n "$bg" ] && kill $bg 2>/dev/null; rm -rf "$dir"' EXIT
+
+# The Tuesday probes, as the default playbook lists them.
+collectors=$(jq -c '[.stages[] | select(.id == "tuesday") | .steps[] | select(.run == "collect") |
+	.collectors[]]' playbooks/fast-by-friday.json)
+cat > "$dir/tuesday.json" <<JSON
+{ "name": "bench-tuesday-probes", "description": "Tuesday's health probes only, for probes_overhead.sh",
+  "stages": [ { "id": "tuesday", "title": "health probes",
+    "steps": [ { "id": "health-probes", "run": "collect", "weight": 1, "collectors": $collectors } ] } ] }
+JSON
+
+# dd_ms: wall time of the dd, in ms.
+dd_ms() {
+	t0=$(date +%s%N)
+	dd if=/dev/zero of=/dev/null bs=1 count=$DD_COUNT status=none
+	echo $((($(date +%s%N) - t0) / 1000000))
+}
+# wait_for FILE TEXT SECONDS
+wait_for() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -le $(($3 * 10)) ] || { echo "no '$2' in $1 after $3 s: $(cat "$1")" >&2; exit 1; }
+		sleep 0.1
+	done
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# (a) the probes on the host as it is ------------------------------------------
+"$FRIDAY" run -d "$IDLE_S" --playbook "$dir/tuesday.json" -o "$dir/idle.tar.gz" > /dev/null 2>&1
+mkdir "$dir/idle"
+tar -xzf "$dir/idle.tar.gz" -C "$dir/idle"
+idle=$(find "$dir/idle" -name report.json)
+idle_line=$(jq -r '
+	(.overhead.collectors | [.[] | .bpf_run_time_ns // 0] | add) as $bpf_ns |
+	(.collectors | [.[] | .window_s] | max) as $w |
+	(.overhead.tool_cpu_s) as $tool |
+	"window \($w | . * 10 | floor / 10) s: BPF \($bpf_ns / 1e9 / $w * 100 | . * 1000 | floor / 1000)% of one CPU, " +
+	"friday \($tool / $w * 100 | . * 1000 | floor / 1000)%, together \(($bpf_ns / 1e9 + $tool) / $w * 100 | . * 1000 | floor / 1000)%"' "$idle")
+echo "(a) all Tuesday probes on this host: $idle_line"
+jq -r '.overhead.collectors | to_entries[] | "    \(.key): \(.value.bpf_run_count // 0) runs, \((.value.bpf_run_time_ns // 0) / 1e6) ms"' "$idle"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# (b) dd alone, under bpftrace, under friday, REPS rounds ------------------------
+: > "$dir/alone"; : > "$dir/bpftrace"; : > "$dir/friday"
+for rep in $(seq "$REPS"); do
+	dd_ms >> "$dir/alone"
+
+	bpftrace -e 'tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }' > "$dir/bt.out" 2>&1 &
+	bg=$!
+	wait_for "$dir/bt.out" "Attaching" 30
+	sleep 1
+	dd_ms >> "$dir/bpftrace"
+	kill -INT $bg; wait $bg 2>/dev/null || true
+	bg=""
+
+	"$FRIDAY" run -d 60 --playbook "$dir/tuesday.json" -o "$dir/f$rep.tar.gz" > /dev/null 2> "$dir/f.err" &
+	bg=$!
+	wait_for "$dir/f.err" "health-probes" 30
+	sleep 1
+	dd_ms >> "$dir/friday"
+	kill -INT $bg; wait $bg 2>/dev/null || true
+	bg=""
+	echo "round $rep: alone $(tail -1 "$dir/alone") ms, bpftrace $(tail -1 "$dir/bpftrace") ms, friday $(tail -1 "$dir/friday") ms"
+done
+alone=$(median < "$dir/alone")
+bt=$(median < "$dir/bpftrace")
+fr=$(median < "$dir/friday")
+mkdir "$dir/last"
+tar -xzf "$dir/f$REPS.tar.gz" -C "$dir/last"
+echo "friday's probes during its last dd round (BPF run time, ns per run):"
+jq -r '.overhead.collectors | to_entries[] |
+	"    \(.key): \(.value.bpf_run_count // 0) runs, \((.value.bpf_run_time_ns // 0) / 1e6 | floor) ms, \(.value.bpf_ns_per_run // 0 | floor) ns/run"' \
+	"$(find "$dir/last" -name report.json)"
+echo "(b) dd bs=1 count=$DD_COUNT, median of $REPS: alone $alone ms, bpftrace $bt ms" \
+	"($(awk -v a="$alone" -v b="$bt" 'BEGIN { printf "%.2f", b / a }')x), friday $fr ms" \
+	"($(awk -v a="$alone" -v b="$fr" 'BEGIN { printf "%.2f", b / a }')x); load average before: $load_before"
+echo "| $(date -u +%Y-%m-%d) | $(echo "$collectors" | tr -d '[]"' | tr ',' ' ') | $idle_line | $alone ms | $bt ms | $fr ms |"
