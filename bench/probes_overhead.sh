@@ -9,10 +9,15 @@
 #  (b) the slowdown of `dd if=/dev/zero of=/dev/null bs=1 count=500k`
 #      (a million syscalls) alone, under a one-line bpftrace syscall
 #      counter, and under friday, side by side in each of REPS rounds
-#      (the three in turn, so they share the host's conditions); medians,
-#      and friday's per-probe BPF run time during its dd run.
+#      (the three in turn, so they share the host's conditions): medians
+#      of dd's wall time and of its CPU time (user + system, getrusage;
+#      the probes run in dd's context, and CPU time is far less shaken
+#      than wall time by other load on a shared host), and friday's
+#      per-probe BPF run time during its dd run.
 #   sh bench/probes_overhead.sh [REPS] [IDLE_SECONDS]   (root, after make;
-#   installs Debian's bpftrace when missing). Prints a markdown table row.
+#   installs Debian's bpftrace when missing). PROBES="a b" runs those
+#   collectors instead of Tuesday's (to find which one costs). Prints a
+#   markdown table row.
 set -eu
 BUILD=${BUILD:-build}
 FRIDAY=${FRIDAY:-$BUILD/friday}
@@ -31,17 +36,22 @@ trap '[ -n "$bg" ] && kill $bg 2>/dev/null; rm -rf "$dir"' EXIT
 # The Tuesday probes, as the default playbook lists them.
 collectors=$(jq -c '[.stages[] | select(.id == "tuesday") | .steps[] | select(.run == "collect") |
 	.collectors[]]' playbooks/fast-by-friday.json)
+[ -n "${PROBES:-}" ] && collectors=$(printf '%s\n' $PROBES | jq -R . | jq -cs .)
 cat > "$dir/tuesday.json" <<JSON
 { "name": "bench-tuesday-probes", "description": "Tuesday's health probes only, for probes_overhead.sh",
   "stages": [ { "id": "tuesday", "title": "health probes",
     "steps": [ { "id": "health-probes", "run": "collect", "weight": 1, "collectors": $collectors } ] } ] }
 JSON
 
-# dd_ms: wall time of the dd, in ms.
+# dd_ms: "WALL_MS CPU_MS" of one dd.
 dd_ms() {
-	t0=$(date +%s%N)
-	dd if=/dev/zero of=/dev/null bs=1 count=$DD_COUNT status=none
-	echo $((($(date +%s%N) - t0) / 1000000))
+	python3 -c '
+import resource, subprocess, sys, time
+t0 = time.monotonic()
+subprocess.run(["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=" + sys.argv[1], "status=none"], check=True)
+wall = time.monotonic() - t0
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(round(wall * 1000), round((ru.ru_utime + ru.ru_stime) * 1000))' "$DD_COUNT"
 }
 # wait_for FILE TEXT SECONDS
 wait_for() {
@@ -52,7 +62,9 @@ wait_for() {
 		sleep 0.1
 	done
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# median COLUMN < FILE
+median() { awk -v c="$1" '{ print $c }' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b / a }'; }
 
 # (a) the probes on the host as it is ------------------------------------------
 "$FRIDAY" run -d "$IDLE_S" --playbook "$dir/tuesday.json" -o "$dir/idle.tar.gz" > /dev/null 2>&1
@@ -89,18 +101,21 @@ for rep in $(seq "$REPS"); do
 	dd_ms >> "$dir/friday"
 	kill -INT $bg; wait $bg 2>/dev/null || true
 	bg=""
-	echo "round $rep: alone $(tail -1 "$dir/alone") ms, bpftrace $(tail -1 "$dir/bpftrace") ms, friday $(tail -1 "$dir/friday") ms"
+	echo "round $rep (wall cpu, ms): alone $(tail -1 "$dir/alone"), bpftrace $(tail -1 "$dir/bpftrace"), friday $(tail -1 "$dir/friday")"
 done
-alone=$(median < "$dir/alone")
-bt=$(median < "$dir/bpftrace")
-fr=$(median < "$dir/friday")
+alone=$(median 1 < "$dir/alone"); alone_cpu=$(median 2 < "$dir/alone")
+bt=$(median 1 < "$dir/bpftrace"); bt_cpu=$(median 2 < "$dir/bpftrace")
+fr=$(median 1 < "$dir/friday"); fr_cpu=$(median 2 < "$dir/friday")
 mkdir "$dir/last"
 tar -xzf "$dir/f$REPS.tar.gz" -C "$dir/last"
 echo "friday's probes during its last dd round (BPF run time, ns per run):"
 jq -r '.overhead.collectors | to_entries[] |
 	"    \(.key): \(.value.bpf_run_count // 0) runs, \((.value.bpf_run_time_ns // 0) / 1e6 | floor) ms, \(.value.bpf_ns_per_run // 0 | floor) ns/run"' \
 	"$(find "$dir/last" -name report.json)"
-echo "(b) dd bs=1 count=$DD_COUNT, median of $REPS: alone $alone ms, bpftrace $bt ms" \
-	"($(awk -v a="$alone" -v b="$bt" 'BEGIN { printf "%.2f", b / a }')x), friday $fr ms" \
-	"($(awk -v a="$alone" -v b="$fr" 'BEGIN { printf "%.2f", b / a }')x); load average before: $load_before"
-echo "| $(date -u +%Y-%m-%d) | $(echo "$collectors" | tr -d '[]"' | tr ',' ' ') | $idle_line | $alone ms | $bt ms | $fr ms |"
+echo "(b) dd bs=1 count=$DD_COUNT, median of $REPS: wall alone $alone ms, bpftrace $bt ms" \
+	"($(ratio "$alone" "$bt")x), friday $fr ms ($(ratio "$alone" "$fr")x); CPU alone $alone_cpu ms," \
+	"bpftrace $bt_cpu ms ($(ratio "$alone_cpu" "$bt_cpu")x), friday $fr_cpu ms ($(ratio "$alone_cpu" "$fr_cpu")x);" \
+	"load average before: $load_before"
+echo "| $(date -u +%Y-%m-%d) | $(echo "$collectors" | tr -d '[]"' | tr ',' ' ') | $idle_line |" \
+	"$alone / $alone_cpu ms | $bt / $bt_cpu ms ($(ratio "$alone_cpu" "$bt_cpu")x) |" \
+	"$fr / $fr_cpu ms ($(ratio "$alone_cpu" "$fr_cpu")x) | $load_before |"
