@@ -21,6 +21,10 @@ char LICENSE[] SEC("license") = "GPL";
 
 __u64 lost_events = 0;
 
+/* Off when the host has no swap: no swap-in can happen, and neither the
+ * fault timestamp nor the rss_stat program (every RSS change) is paid. */
+const volatile bool time_swapins = true;
+
 enum { RECLAIM_NONE, RECLAIM_DIRECT, RECLAIM_MEMCG };
 
 struct task_state {
@@ -182,7 +186,7 @@ static __always_inline int page_fault(void)
 {
 	struct task_state *st;
 
-	if (target_current() && (st = account_maj_flt(true)))
+	if (target_current() && (st = account_maj_flt(true)) && time_swapins)
 		st->fault_start_ns = bpf_ktime_get_ns();
 	return 0;
 }

@@ -49,9 +49,25 @@ static int skel_load(void *s) { return memhealth_bpf__load(s); }
 static int skel_attach(void *s) { return memhealth_bpf__attach(s); }
 static void skel_destroy(void *s) { memhealth_bpf__destroy(s); }
 
+/* Swap configured now (SwapTotal > 0 in /proc/meminfo)? */
+static bool host_has_swap(void)
+{
+	char text[8192], *line;
+
+	if (read_file("/proc/meminfo", text, sizeof(text)) <= 0 || !(line = strstr(text, "SwapTotal:")))
+		return true;   /* cannot tell: measure */
+	return strtoull(line + strlen("SwapTotal:"), NULL, 10) > 0;
+}
+
 static void skel_knobs(void *s, struct collector *c, enum attach_kind kind)
 {
 	struct memhealth_bpf *skel = s;
+
+	skel->rodata->time_swapins = host_has_swap();
+	if (!skel->rodata->time_swapins) {
+		bpf_program__set_autoload(skel->progs.rss_stat_btf, false);
+		bpf_program__set_autoload(skel->progs.rss_stat_raw, false);
+	}
 
 	skel->rodata->targ_tgid = c->opts ? c->opts->pid : 0;
 	skel->rodata->targ_cgid = c->opts ? cgroupfs_id(c->opts->cgroup) : 0;
@@ -300,8 +316,9 @@ static int mem_harvest(struct collector *c, struct report *r)
 	double window_s = p->vm_after_s - p->vm_before_s;
 
 	c->lost_events = p->skel->bss->lost_events;
-	m = json_pack("{s:s, s:f, s:O, s:o, s:o, s:O, s:I}",
+	m = json_pack("{s:s, s:b, s:f, s:O, s:o, s:o, s:O, s:I}",
 		      "attach", attach_kind_name(p->kind),
+		      "swapins_timed", (int)p->skel->rodata->time_swapins,
 		      "window_s", window_s,
 		      "missing_probes", p->missing,
 		      "vmstat", vmstat_json(p),
