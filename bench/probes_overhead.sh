@@ -63,6 +63,17 @@ wait_for() {
 		sleep 0.1
 	done
 }
+# stop_bg: SIGINT (friday writes its archive, bpftrace prints its map),
+# then SIGTERM after 20 s: a background job of a non-interactive shell
+# starts with SIGINT ignored, and bpftrace once sat through it.
+stop_bg() {
+	kill -INT $bg 2>/dev/null
+	i=0
+	while kill -0 $bg 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+	kill -TERM $bg 2>/dev/null
+	wait $bg 2>/dev/null || true
+	bg=""
+}
 # median COLUMN < FILE
 median() { awk -v c="$1" '{ print $c }' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b / a }'; }
@@ -92,16 +103,14 @@ for rep in $(seq "$REPS"); do
 	wait_for "$dir/bt.out" "Attaching" 30
 	sleep 1
 	dd_ms >> "$dir/bpftrace"
-	kill -INT $bg; wait $bg 2>/dev/null || true
-	bg=""
+	stop_bg
 
 	"$FRIDAY" run -d 60 --playbook "$dir/tuesday.json" -o "$dir/f$rep.tar.gz" > /dev/null 2> "$dir/f.err" &
 	bg=$!
 	wait_for "$dir/f.err" "health-probes" 30
 	sleep 1
 	dd_ms >> "$dir/friday"
-	kill -INT $bg; wait $bg 2>/dev/null || true
-	bg=""
+	stop_bg
 	echo "round $rep (wall cpu, ms): alone $(tail -1 "$dir/alone"), bpftrace $(tail -1 "$dir/bpftrace"), friday $(tail -1 "$dir/friday")"
 done
 alone=$(median 1 < "$dir/alone"); alone_cpu=$(median 2 < "$dir/alone")
