@@ -8,6 +8,7 @@ extern const struct collector_ops profile_collector;
 extern const struct collector_ops offcpu_collector;
 extern const struct collector_ops memhealth_collector;
 extern const struct collector_ops diskhealth_collector;
+extern const struct collector_ops disklayers_collector;
 extern const struct collector_ops runqlat_collector;
 extern const struct collector_ops proclife_collector;
 extern const struct collector_ops syscount_collector;
@@ -24,6 +25,7 @@ const struct collector_ops *const collector_table[] = {
 	&offcpu_collector,
 	&memhealth_collector,
 	&diskhealth_collector,
+	&disklayers_collector,
 	&runqlat_collector,
 	&proclife_collector,
 	&syscount_collector,

@@ -1,15 +1,17 @@
 /* diskhealth.c: the disk health collector (user side of diskhealth.bpf.c).
- * Harvests per-device IOPS, bytes, latency before and in the device, sizes,
- * queue depth and errors, and who is behind the I/O (process and blkio
- * cgroup, with that cgroup's throttle limits on the device, read from
- * blkio.throttle.* on v1 or io.max on v2), into
- * report.measurements.diskhealth and report.histograms[]. */
+ * Harvests per-device IOPS, bytes, latency by layer (above the block layer,
+ * its queue, the device), sizes, queue depth and errors, and who is behind
+ * the I/O (process and blkio cgroup, with that cgroup's throttle limits on
+ * the device, read from blkio.throttle.* on v1 or io.max on v2), into
+ * report.measurements.diskhealth and report.histograms[]; the slowest
+ * requests and syscalls into report.outliers[]. */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bpf/collector.h"
 #include "bpf/diskhealth.h"
@@ -20,12 +22,22 @@
 #include "diskhealth.skel.h"
 
 #define DISK_TOP_WHO 20
+#define DISK_TOP_OUTLIERS 20
+
+/* The slowest events of one kind, kept while the window runs. */
+struct outlier_top {
+	struct disk_outlier ev[DISK_TOP_OUTLIERS];
+	size_t nr;
+	uint64_t seen;
+};
 
 struct disk_priv {
 	struct diskhealth_bpf *skel;
+	struct ring_buffer *rb;
 	enum attach_kind kind;
 	json_t *missing;
 	double start_s, stop_s;
+	struct outlier_top top[2];   /* by enum disk_outlier_kind */
 };
 
 static void *skel_open(void) { return diskhealth_bpf__open(); }
@@ -34,12 +46,32 @@ static int skel_load(void *s) { return diskhealth_bpf__load(s); }
 static int skel_attach(void *s) { return diskhealth_bpf__attach(s); }
 static void skel_destroy(void *s) { diskhealth_bpf__destroy(s); }
 
+/* disklayers is diskhealth with its syscall layer: two programs on every
+ * syscall (raw_syscalls), worth their cost in a drill-down, not in the
+ * always-on health probes. */
+static bool with_syscall_layer(const struct collector *c)
+{
+	return !strcmp(c->ops->name, "disklayers");
+}
+
 static void skel_knobs(void *s, struct collector *c, enum attach_kind kind)
 {
 	struct diskhealth_bpf *skel = s;
 
+	if (!with_syscall_layer(c)) {
+		struct bpf_program *const progs[] = {
+			skel->progs.sys_enter_btf, skel->progs.sys_enter_raw,
+			skel->progs.sys_exit_btf, skel->progs.sys_exit_raw,
+			skel->progs.proc_exit_btf, skel->progs.proc_exit_raw,
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(progs); i++)
+			bpf_program__set_autoload(progs[i], false);
+	}
+
 	skel->rodata->targ_tgid = c->opts ? c->opts->pid : 0;
 	skel->rodata->targ_cgid = c->opts ? cgroupfs_id(c->opts->cgroup) : 0;
+	skel->rodata->use_task_storage = kind == ATTACH_TP_BTF;
 }
 
 static const struct variant_ops disk_variant = {
@@ -55,6 +87,31 @@ static int disk_available(struct report *r, char *why, size_t len)
 	return 0;
 }
 
+/* Keeps the DISK_TOP_OUTLIERS slowest of each kind: a full table swaps
+ * its fastest entry for a slower newcomer. */
+static int on_outlier(void *ctx, void *data, size_t size)
+{
+	struct disk_priv *p = ctx;
+	const struct disk_outlier *e = data;
+	struct outlier_top *t;
+	size_t min = 0;
+
+	if (size < sizeof(*e) || e->kind > DISK_OUTLIER_SYSCALL)
+		return 0;
+	t = &p->top[e->kind];
+	t->seen++;
+	if (t->nr < DISK_TOP_OUTLIERS) {
+		t->ev[t->nr++] = *e;
+		return 0;
+	}
+	for (size_t i = 1; i < t->nr; i++)
+		if (t->ev[i].total_ns < t->ev[min].total_ns)
+			min = i;
+	if (e->total_ns > t->ev[min].total_ns)
+		t->ev[min] = *e;
+	return 0;
+}
+
 static int disk_start(struct collector *c, char *why, size_t len)
 {
 	struct disk_priv *p = calloc(1, sizeof(*p));
@@ -66,8 +123,16 @@ static int disk_start(struct collector *c, char *why, size_t len)
 	p->skel = variant_open_load(c, &disk_variant, &p->kind, p->missing, why, len);
 	if (!p->skel)
 		return -ENOTSUP;
+	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.outliers), on_outlier, p, NULL);
 	p->start_s = now_mono_s();
 	return 0;
+}
+
+static int disk_poll(struct collector *c)
+{
+	struct disk_priv *p = c->priv;
+
+	return p->rb ? ring_buffer__poll(p->rb, 0) : 0;
 }
 
 static void disk_stop(struct collector *c)
@@ -76,6 +141,23 @@ static void disk_stop(struct collector *c)
 
 	diskhealth_bpf__detach(p->skel);
 	p->stop_s = now_mono_s();
+	if (p->rb)
+		ring_buffer__poll(p->rb, 0);
+}
+
+/* The whole disk of a partition's dev_t (requests are counted per disk;
+ * a file system on vda1 names vda1); the dev_t itself otherwise. */
+static uint32_t whole_disk(uint32_t dev)
+{
+	char path[96], text[32];
+	unsigned int maj, min;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../dev", dev >> 20, dev & 0xfffff);
+	if (access(path, F_OK) || read_file(path, text, sizeof(text)) <= 0 ||
+	    sscanf(text, "%u:%u", &maj, &min) != 2)
+		return dev;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/partition", dev >> 20, dev & 0xfffff);
+	return access(path, F_OK) ? dev : (maj << 20) | min;
 }
 
 /* "MAJ:MIN" and the kernel's name for a dev_t (major << 20 | minor). */
@@ -83,6 +165,7 @@ static void dev_name(uint32_t dev, char *majmin, size_t mlen, char *name, size_t
 {
 	char path[64], text[512], *p;
 
+	dev = whole_disk(dev);
 	snprintf(majmin, mlen, "%u:%u", dev >> 20, dev & 0xfffff);
 	snprintf(name, nlen, "%s", majmin);
 	snprintf(path, sizeof(path), "/sys/dev/block/%s/uevent", majmin);
@@ -156,8 +239,9 @@ static void devs_harvest(struct disk_priv *p, json_t *devices, double window_s)
 
 static const char *const hist_names[DISK_NR_HISTS] = {
 	"disk.device_latency", "disk.queue_latency", "disk.io_size", "disk.queue_depth",
+	"disk.syscall_latency",
 };
-static const char *const hist_units[DISK_NR_HISTS] = { "us", "us", "bytes", "requests" };
+static const char *const hist_units[DISK_NR_HISTS] = { "us", "us", "bytes", "requests", "us" };
 
 /* One histogram per kind over all devices, with a per-device breakdown;
  * p50/p99 per device also go into the device's measurements. */
@@ -345,6 +429,266 @@ static void who_harvest(struct disk_priv *p, json_t *m, double window_s)
 	json_object_set_new(m, "processes", procs);
 }
 
+static double jget(json_t *o, const char *key)
+{
+	return json_number_value(json_object_get(o, key));
+}
+
+/* One layer split: syscall time less the block layer's queue and the
+ * device's time for an average request of that kind on that device. The
+ * requests of one syscall are taken to run side by side, so a syscall
+ * waits for about one request's queue and device time. */
+static json_t *layer_json(double nr_syscalls, double syscall_ns, json_t *op)
+{
+	double sys_ms = nr_syscalls ? syscall_ns / 1e6 / nr_syscalls : 0;
+	double queue_ms = jget(op, "queue_ms_avg"), device_ms = jget(op, "device_ms_avg");
+	double above_ms = sys_ms - queue_ms - device_ms;
+
+	if (above_ms < 0)
+		above_ms = 0;
+	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "syscalls", nr_syscalls,
+			 "syscall_ms_avg", sys_ms, "requests", jget(op, "count"),
+			 "queue_ms_avg", queue_ms, "device_ms_avg", device_ms,
+			 "above_block_ms_avg", above_ms,
+			 "above_block_pct", sys_ms > 0 ? above_ms / sys_ms * 100 : 0.0);
+}
+
+/* Adds a syscall row's count and time to acc[key][op] = [count, ns]. */
+static void layer_add(json_t *acc, const char *key, const char *op, const struct disk_sysio *v)
+{
+	json_t *k = json_object_get(acc, key), *pair;
+
+	if (!k) {
+		k = json_object();
+		json_object_set_new(acc, key, k);
+	}
+	if (!(pair = json_object_get(k, op))) {
+		pair = json_pack("[f, f]", 0.0, 0.0);
+		json_object_set_new(k, op, pair);
+	}
+	json_array_set_new(pair, 0, json_real(json_real_value(json_array_get(pair, 0)) + v->count));
+	json_array_set_new(pair, 1, json_real(json_real_value(json_array_get(pair, 1)) + v->total_ns));
+}
+
+/* The (cgroup, device) entry of measurements.cgroups, made when only the
+ * syscall layer saw that cgroup on that device. */
+static json_t *cgroup_entry(json_t *cgs, const char *cg, const char *name, const char *majmin)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(cgs, i, c)
+		if (!strcmp(json_string_value(json_object_get(c, "cgroup")), cg) &&
+		    !strcmp(json_string_value(json_object_get(c, "device")), name))
+			return c;
+	c = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:f, s:f}", "cgroup", cg, "device", name,
+		      "dev", majmin, "reads", (json_int_t)0, "writes", (json_int_t)0,
+		      "bytes", (json_int_t)0, "limits", throttle_json(cg, majmin),
+		      "read_iops", 0.0, "write_iops", 0.0);
+	json_array_append_new(cgs, c);
+	return c;
+}
+
+struct sysio_row {
+	struct disk_sysio_key k;
+	struct disk_sysio v;
+};
+
+static int cmp_sysio(const void *a, const void *b)
+{
+	uint64_t x = ((const struct sysio_row *)a)->v.total_ns, y = ((const struct sysio_row *)b)->v.total_ns;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Reads the sysio map, sorted by time waited; returns the count. */
+static size_t read_sysio(int fd, struct sysio_row **out)
+{
+	struct disk_sysio_key key, next, *prev = NULL;
+	struct sysio_row *rows = NULL;
+	size_t n = 0, cap = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (n == cap) {
+			struct sysio_row *nr = realloc(rows, (cap = cap ? cap * 2 : 64) * sizeof(*rows));
+
+			if (!nr)
+				break;
+			rows = nr;
+		}
+		rows[n].k = key;
+		if (!bpf_map_lookup_elem(fd, &key, &rows[n].v) && key.op < DISK_OP_OTHER)
+			n++;
+	}
+	if (n)
+		qsort(rows, n, sizeof(*rows), cmp_sysio);
+	*out = rows;
+	return n;
+}
+
+/* The syscall layer: the processes that waited for block I/O in read and
+ * write syscalls, and the split by layer per device and per (cgroup,
+ * device) in devices.NAME.layers and cgroups[].layers. */
+static void sysio_harvest(struct disk_priv *p, json_t *m, json_t *devices)
+{
+	struct sysio_row *rows = NULL;
+	size_t n = read_sysio(bpf_map__fd(p->skel->maps.sysio), &rows);
+	json_t *procs = json_array(), *by_dev = json_object(), *by_cg = json_object();
+	json_t *cgs = json_object_get(m, "cgroups"), *ops, *pair;
+	const char *key, *op;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct sysio_row *w = &rows[i];
+		char majmin[32], name[64], cg[512], ckey[600];
+
+		dev_name(w->k.dev, majmin, sizeof(majmin), name, sizeof(name));
+		if (cgroupfs_path_by_id("blkio", w->k.blkcg_id, cg, sizeof(cg)))
+			snprintf(cg, sizeof(cg), "%s", "");
+		if (i < DISK_TOP_WHO)
+			json_array_append_new(procs, json_pack(
+				"{s:i, s:s, s:s, s:s, s:s, s:I, s:I, s:f, s:f}",
+				"pid", (int)w->k.tgid, "comm", w->v.comm, "device", name, "cgroup", cg,
+				"op", op_names[w->k.op], "syscalls", (json_int_t)w->v.count,
+				"bytes", (json_int_t)w->v.bytes,
+				"syscall_ms_avg", w->v.count ? w->v.total_ns / 1e6 / w->v.count : 0.0,
+				"syscall_ms_max", w->v.max_ns / 1e6));
+		layer_add(by_dev, name, op_names[w->k.op], &w->v);
+		if (!cg[0] || !strcmp(cg, "/"))
+			continue;
+		cgroup_entry(cgs, cg, name, majmin);
+		snprintf(ckey, sizeof(ckey), "%s %s", cg, name);
+		layer_add(by_cg, ckey, op_names[w->k.op], &w->v);
+	}
+	free(rows);
+	json_object_foreach(by_dev, key, ops) {
+		json_t *d = json_object_get(devices, key), *layers = json_object();
+
+		json_object_foreach(ops, op, pair)
+			json_object_set_new(layers, op, layer_json(
+				json_real_value(json_array_get(pair, 0)),
+				json_real_value(json_array_get(pair, 1)),
+				json_object_get(json_object_get(d, "ops"), op)));
+		if (d)
+			json_object_set_new(d, "layers", layers);
+		else
+			json_decref(layers);
+	}
+	{
+		json_t *c;
+		size_t i;
+
+		json_array_foreach(cgs, i, c) {
+			char ckey[600];
+			json_t *d = json_object_get(devices, json_string_value(json_object_get(c, "device")));
+			json_t *layers = json_object();
+
+			snprintf(ckey, sizeof(ckey), "%s %s", json_string_value(json_object_get(c, "cgroup")),
+				 json_string_value(json_object_get(c, "device")));
+			json_object_foreach(json_object_get(by_cg, ckey), op, pair)
+				json_object_set_new(layers, op, layer_json(
+					json_real_value(json_array_get(pair, 0)),
+					json_real_value(json_array_get(pair, 1)),
+					json_object_get(json_object_get(d, "ops"), op)));
+			json_object_set_new(c, "layers", layers);
+		}
+	}
+	json_decref(by_dev);
+	json_decref(by_cg);
+	json_object_set_new(m, "syscalls", procs);
+}
+
+/* Appends an outlier table, replacing one of the same name: a drill-down
+ * that runs diskhealth again reports its own, later window. */
+static void outliers_put(json_t *outs, json_t *table)
+{
+	const char *name = json_string_value(json_object_get(table, "name"));
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(outs, i, o)
+		if (!strcmp(json_string_value(json_object_get(o, "name")), name)) {
+			json_array_set_new(outs, i, table);
+			return;
+		}
+	json_array_append_new(outs, table);
+}
+
+static int cmp_outlier(const void *a, const void *b)
+{
+	uint64_t x = ((const struct disk_outlier *)a)->total_ns, y = ((const struct disk_outlier *)b)->total_ns;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The slowest requests (biosnoop's columns) and syscalls (with the time
+ * above the block layer, from the device's average request) as
+ * report.outliers[] tables, slowest first. */
+static void outliers_harvest(struct disk_priv *p, struct report *r, json_t *m, json_t *devices)
+{
+	json_t *outs = json_object_get(r->doc, "outliers");
+
+	if (!outs) {
+		outs = json_array();
+		json_object_set_new(r->doc, "outliers", outs);
+	}
+	for (int kind = DISK_OUTLIER_REQUEST; kind <= DISK_OUTLIER_SYSCALL; kind++) {
+		struct outlier_top *t = &p->top[kind];
+		bool rq = kind == DISK_OUTLIER_REQUEST;
+		json_t *rows = json_array();
+
+		qsort(t->ev, t->nr, sizeof(t->ev[0]), cmp_outlier);
+		for (size_t i = 0; i < t->nr; i++) {
+			const struct disk_outlier *e = &t->ev[i];
+			char majmin[32], name[64], cg[512];
+			json_t *op;
+			double above;
+
+			dev_name(e->dev, majmin, sizeof(majmin), name, sizeof(name));
+			if (cgroupfs_path_by_id("blkio", e->blkcg_id, cg, sizeof(cg)))
+				snprintf(cg, sizeof(cg), "%s", "");
+			if (rq) {
+				json_array_append_new(rows, json_pack(
+					"[f, s, i, i, s, s, I, I, f, f, f, s]", e->time_ns / 1e9 - p->start_s,
+					e->comm, (int)e->tgid, (int)e->tid, name, op_names[e->op % DISK_NR_OPS],
+					(json_int_t)e->sector, (json_int_t)e->bytes, e->queue_ns / 1e6,
+					e->device_ns / 1e6, e->total_ns / 1e6, cg));
+				continue;
+			}
+			op = json_object_get(json_object_get(json_object_get(devices, name), "ops"),
+					     op_names[e->op % DISK_NR_OPS]);
+			above = e->total_ns / 1e6 - jget(op, "queue_ms_avg") - jget(op, "device_ms_avg");
+			json_array_append_new(rows, json_pack(
+				"[f, s, i, i, s, s, I, f, f, f, f, s]", e->time_ns / 1e9 - p->start_s,
+				e->comm, (int)e->tgid, (int)e->tid, name, op_names[e->op % DISK_NR_OPS],
+				(json_int_t)e->bytes, e->total_ns / 1e6, above > 0 ? above : 0.0,
+				jget(op, "queue_ms_avg"), jget(op, "device_ms_avg"), cg));
+		}
+		json_object_set_new(m, rq ? "slow_requests_seen" : "slow_syscalls_seen",
+				    json_integer((json_int_t)t->seen));
+		if (!t->nr) {
+			json_decref(rows);
+			continue;
+		}
+		outliers_put(outs, rq ? json_pack(
+			"{s:s, s:s, s:[s,s,s,s,s,s,s,s,s,s,s,s], s:o}", "name", "disk.slow_requests",
+			"title", "Slowest block I/O requests (biosnoop-style; queue = allocated to "
+			"issued, device = issued to completed)",
+			"columns", "time_s", "process", "pid", "tid", "device", "op", "sector", "bytes",
+			"queue_ms", "device_ms", "total_ms", "cgroup", "rows", rows) : json_pack(
+			"{s:s, s:s, s:[s,s,s,s,s,s,s,s,s,s,s,s], s:o}", "name", "disk.slow_syscalls",
+			"title", "Slowest read/write syscalls that waited for block I/O, by layer "
+			"(above the block layer = syscall less the device's average queue and "
+			"device time)",
+			"columns", "time_s", "process", "pid", "tid", "device", "op", "bytes",
+			"syscall_ms", "above_block_ms", "queue_ms_avg", "device_ms_avg", "cgroup",
+			"rows", rows));
+	}
+	json_object_set_new(m, "outlier_threshold_ms",
+			    json_real(p->skel->rodata->outlier_min_ns / 1e6));
+}
+
 static int disk_harvest(struct collector *c, struct report *r)
 {
 	struct disk_priv *p = c->priv;
@@ -354,10 +698,13 @@ static int disk_harvest(struct collector *c, struct report *r)
 	c->lost_events = p->skel->bss->lost_events;
 	devs_harvest(p, devices, window_s);
 	hists_harvest(p, r, devices);
-	m = json_pack("{s:s, s:f, s:O, s:o, s:I}", "attach", attach_kind_name(p->kind),
+	m = json_pack("{s:s, s:f, s:O, s:o, s:I, s:b}", "attach", attach_kind_name(p->kind),
 		      "window_s", window_s, "missing_probes", p->missing, "devices", devices,
-		      "lost_events", (json_int_t)c->lost_events);
+		      "lost_events", (json_int_t)c->lost_events,
+		      "syscall_layer", with_syscall_layer(c));
 	who_harvest(p, m, window_s);
+	sysio_harvest(p, m, devices);
+	outliers_harvest(p, r, m, devices);
 	json_object_set_new(report_get(r, "measurements"), "diskhealth", m);
 	return 0;
 }
@@ -368,6 +715,7 @@ static void disk_destroy(struct collector *c)
 
 	if (!p)
 		return;
+	ring_buffer__free(p->rb);
 	if (p->skel)
 		diskhealth_bpf__destroy(p->skel);
 	json_decref(p->missing);
@@ -375,14 +723,42 @@ static void disk_destroy(struct collector *c)
 	c->priv = NULL;
 }
 
+static struct bpf_object *disk_object(struct collector *c)
+{
+	struct disk_priv *p = c->priv;
+
+	return p && p->skel ? p->skel->obj : NULL;
+}
+
 const struct collector_ops diskhealth_collector = {
 	.name = "diskhealth",
 	.subsystem = "disk",
-	.summary = "Block I/O per device: latency before and in the device, IOPS, sizes, "
-		   "queue depth, errors, processes and cgroups behind it",
+	.summary = "Block I/O per device and cgroup: latency in the block layer's queue and "
+		   "in the device, IOPS, sizes, queue depth, errors, who is behind it, "
+		   "slowest requests",
 	.available = disk_available,
 	.start = disk_start,
+	.poll = disk_poll,
 	.stop = disk_stop,
 	.harvest = disk_harvest,
 	.destroy = disk_destroy,
+	.object = disk_object,
+};
+
+/* The same probe with the syscall layer: the split above the block layer,
+ * the slowest syscalls, the origin of a delay (Thursday's disk drill-down).
+ * Its figures go to measurements.diskhealth like the health probe's. */
+const struct collector_ops disklayers_collector = {
+	.name = "disklayers",
+	.subsystem = "disk",
+	.summary = "diskhealth plus the syscall layer: block I/O time above the block layer "
+		   "(throttles, page-cache misses), queue and device, per device, cgroup and "
+		   "process; slowest syscalls",
+	.available = disk_available,
+	.start = disk_start,
+	.poll = disk_poll,
+	.stop = disk_stop,
+	.harvest = disk_harvest,
+	.destroy = disk_destroy,
+	.object = disk_object,
 };

@@ -8,6 +8,7 @@
 #define DISK_MAX_INFLIGHT 16384
 #define DISK_MAX_DEVS 256
 #define DISK_MAX_WHO 4096
+#define DISK_MAX_SYSIO 4096
 
 enum disk_op { DISK_OP_READ, DISK_OP_WRITE, DISK_OP_OTHER, DISK_NR_OPS };
 
@@ -17,6 +18,7 @@ enum disk_hist {
 	DISK_HIST_QUEUE,      /* request allocated -> issue, microseconds */
 	DISK_HIST_SIZE,       /* bytes */
 	DISK_HIST_DEPTH,      /* requests in the device, sampled at each issue */
+	DISK_HIST_SYSCALL,    /* read/write syscalls that did block I/O, entry -> exit, us */
 	DISK_NR_HISTS
 };
 
@@ -57,6 +59,44 @@ struct disk_who {
 	__u64 bytes;
 	__u64 device_ns;
 	__u64 queue_ns;
+};
+
+/* Read and write syscalls that submitted block I/O, by device, process and
+ * the process's blkio cgroup: the time the caller waited, all layers
+ * together (above the block layer, its queue, the device). */
+struct disk_sysio_key {
+	__u32 dev;
+	__u32 tgid;
+	__u64 blkcg_id;
+	__u32 op;             /* DISK_OP_READ or DISK_OP_WRITE */
+	__u32 pad;
+};
+
+struct disk_sysio {
+	char comm[DISK_COMM_LEN];
+	__u64 count;
+	__u64 total_ns;
+	__u64 max_ns;
+	__u64 bytes;          /* block I/O bytes the syscalls submitted */
+};
+
+/* One slow request or syscall, through the ring buffer (biosnoop-style). */
+enum disk_outlier_kind { DISK_OUTLIER_REQUEST, DISK_OUTLIER_SYSCALL };
+
+struct disk_outlier {
+	__u64 time_ns;        /* completion, CLOCK_MONOTONIC */
+	__u64 sector;         /* requests only */
+	__u64 blkcg_id;
+	__u64 total_ns;       /* request: queue + device; syscall: entry -> exit */
+	__u64 queue_ns;       /* requests only */
+	__u64 device_ns;      /* requests only */
+	__u32 kind;
+	__u32 dev;
+	__u32 tgid;
+	__u32 tid;
+	__u32 bytes;
+	__u32 op;
+	char comm[DISK_COMM_LEN];
 };
 
 #endif

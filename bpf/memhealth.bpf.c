@@ -3,8 +3,11 @@
  * process spends in direct and memory-cgroup reclaim and in direct
  * compaction (begin -> end per task), major faults per process (the
  * task's maj_flt counter, read at each of its user page faults and at its
- * exit), and OOM victims through a ring buffer. Everything else (swap-in,
- * swap-out, scan rates) has no tracepoint and is read from /proc/vmstat by
+ * exit), the latency of each swap-in (the user page fault's start -> the
+ * moment the fault replaces the swap entry in the process's page table,
+ * which kmem:rss_stat shows as a change of MM_SWAPENTS in the faulting
+ * task outside reclaim), and OOM victims through a ring buffer. Swap-out
+ * and scan rates have no tracepoint and are read from /proc/vmstat by
  * memhealth.c. Each handler comes as tp_btf and raw_tp (see variant.h). */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -18,11 +21,16 @@ char LICENSE[] SEC("license") = "GPL";
 
 __u64 lost_events = 0;
 
+/* Off when the host has no swap: no swap-in can happen, and neither the
+ * fault timestamp nor the rss_stat program (every RSS change) is paid. */
+const volatile bool time_swapins = true;
+
 enum { RECLAIM_NONE, RECLAIM_DIRECT, RECLAIM_MEMCG };
 
 struct task_state {
 	__u64 reclaim_start_ns;
 	__u64 compact_start_ns;
+	__u64 fault_start_ns;       /* the current (or last) user page fault */
 	__u64 last_maj_flt;
 	__u8 reclaim_kind;
 	__u8 seen;
@@ -105,6 +113,8 @@ static __always_inline int reclaim_end(void)
 	st->reclaim_start_ns = 0;
 	if (!(p = proc_get()))
 		return 0;
+	if (delta > p->reclaim_max_ns)
+		p->reclaim_max_ns = delta;
 	if (st->reclaim_kind == RECLAIM_MEMCG) {
 		__sync_fetch_and_add(&p->memcg_reclaim_ns, delta);
 		__sync_fetch_and_add(&p->memcg_reclaim_nr, 1);
@@ -149,7 +159,7 @@ static __always_inline int compaction_end(void)
 
 /* maj_flt grows at the end of a fault; the tracepoint fires at its start,
  * so the growth seen at the next fault (or at exit) is the earlier faults'. */
-static __always_inline void account_maj_flt(bool fault)
+static __always_inline struct task_state *account_maj_flt(bool fault)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	__u64 maj = BPF_CORE_READ(t, maj_flt);
@@ -157,7 +167,7 @@ static __always_inline void account_maj_flt(bool fault)
 	struct mem_proc *p;
 
 	if (!st)
-		return;
+		return NULL;
 	if (st->seen && maj > st->last_maj_flt) {
 		if ((p = proc_get()))
 			__sync_fetch_and_add(&p->major_faults, maj - st->last_maj_flt);
@@ -169,19 +179,57 @@ static __always_inline void account_maj_flt(bool fault)
 	}
 	st->last_maj_flt = maj;
 	st->seen = 1;
+	return st;
 }
 
 static __always_inline int page_fault(void)
 {
-	if (target_current())
-		account_maj_flt(true);
+	struct task_state *st;
+
+	if (target_current() && (st = account_maj_flt(true)) && time_swapins)
+		st->fault_start_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+/* A swap-in ends when the fault puts the page back and drops the swap
+ * entry (MM_SWAPENTS of the faulting task's own mm). The same counter
+ * moves when the task itself reclaims (swap-out: skipped, reclaim is
+ * timed) and when it unmaps swapped memory (a syscall or exit, long after
+ * its last fault: bounded by SWAPIN_MAX_NS). */
+#define SWAPIN_MAX_NS 1000000000ull
+
+static __always_inline int rss_changed(struct mm_struct *mm, int member)
+{
+	struct task_struct *t;
+	struct task_state *st;
+	struct mem_proc *p;
+	__u64 delta;
+
+	/* An anonymous enum in the kernel (no CO-RE name): 2 since 2.6. */
+	if (member != MM_SWAPENTS)
+		return 0;
+	t = (struct task_struct *)bpf_get_current_task();
+	if (BPF_CORE_READ(t, mm) != mm || !(st = task_state_get(false)) || !st->fault_start_ns ||
+	    st->reclaim_start_ns)
+		return 0;
+	delta = bpf_ktime_get_ns() - st->fault_start_ns;
+	st->fault_start_ns = 0;
+	if (delta > SWAPIN_MAX_NS || !(p = proc_get()))
+		return 0;
+	__sync_fetch_and_add(&p->swapin_ns, delta);
+	__sync_fetch_and_add(&p->swapin_nr, 1);
+	if (delta > p->swapin_max_ns)
+		p->swapin_max_ns = delta;
+	hist_add(MEM_HIST_SWAPIN, delta);
 	return 0;
 }
 
 static __always_inline int process_exit(void)
 {
-	if (target_current())
-		account_maj_flt(false);
+	struct task_state *st = target_current() ? account_maj_flt(false) : NULL;
+
+	if (st)
+		st->fault_start_ns = 0;
 	task_state_exit();
 	return 0;
 }
@@ -219,4 +267,5 @@ VARIANTS(mm_compaction_begin, compact_begin, ARGS(struct compact_control *cc), c
 VARIANTS(mm_compaction_end, compact_end, ARGS(struct compact_control *cc), compaction_end())
 VARIANTS(page_fault_user, fault_user, ARGS(unsigned long address), page_fault())
 VARIANTS(sched_process_exit, proc_exit, ARGS(struct task_struct *p), process_exit())
+VARIANTS(rss_stat, rss_stat, ARGS(struct mm_struct *mm, int member), rss_changed(mm, member))
 VARIANTS(mark_victim, oom_victim, ARGS(struct task_struct *victim), oom_victim(victim))

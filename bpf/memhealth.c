@@ -49,9 +49,25 @@ static int skel_load(void *s) { return memhealth_bpf__load(s); }
 static int skel_attach(void *s) { return memhealth_bpf__attach(s); }
 static void skel_destroy(void *s) { memhealth_bpf__destroy(s); }
 
+/* Swap configured now (SwapTotal > 0 in /proc/meminfo)? */
+static bool host_has_swap(void)
+{
+	char text[8192], *line;
+
+	if (read_file("/proc/meminfo", text, sizeof(text)) <= 0 || !(line = strstr(text, "SwapTotal:")))
+		return true;   /* cannot tell: measure */
+	return strtoull(line + strlen("SwapTotal:"), NULL, 10) > 0;
+}
+
 static void skel_knobs(void *s, struct collector *c, enum attach_kind kind)
 {
 	struct memhealth_bpf *skel = s;
+
+	skel->rodata->time_swapins = host_has_swap();
+	if (!skel->rodata->time_swapins) {
+		bpf_program__set_autoload(skel->progs.rss_stat_btf, false);
+		bpf_program__set_autoload(skel->progs.rss_stat_raw, false);
+	}
 
 	skel->rodata->targ_tgid = c->opts ? c->opts->pid : 0;
 	skel->rodata->targ_cgid = c->opts ? cgroupfs_id(c->opts->cgroup) : 0;
@@ -159,7 +175,7 @@ struct proc_row {
 static uint64_t row_weight(const struct proc_row *r)
 {
 	return r->v.direct_reclaim_ns + r->v.memcg_reclaim_ns + r->v.compact_ns +
-	       r->v.major_faults * 1000000ull;
+	       r->v.swapin_ns + r->v.major_faults * 1000000ull;
 }
 
 static int cmp_rows(const void *a, const void *b)
@@ -227,7 +243,12 @@ static json_t *memcg_json(const char *path, uint64_t id)
 	return o;
 }
 
-static json_t *procs_json(struct mem_priv *p, json_t *cgroups)
+static double avg_ms(uint64_t ns, uint64_t nr)
+{
+	return nr ? ns / 1e6 / nr : 0;
+}
+
+static json_t *procs_json(struct mem_priv *p, json_t *cgroups, double window_s)
 {
 	json_t *arr = json_array();
 	struct proc_row *rows = NULL;
@@ -252,6 +273,18 @@ static json_t *procs_json(struct mem_priv *p, json_t *cgroups)
 			"compaction_stall_nr", (json_int_t)v->compact_nr,
 			"major_faults", (json_int_t)v->major_faults,
 			"faults", (json_int_t)v->faults));
+		/* The drill-down figures: latency per reclaim and per swap-in,
+		 * fault rates over the window. */
+		json_object_update_new(json_array_get(arr, json_array_size(arr) - 1), json_pack(
+			"{s:f, s:f, s:I, s:f, s:f, s:f, s:f}",
+			"reclaim_ms_avg", avg_ms(v->direct_reclaim_ns + v->memcg_reclaim_ns,
+						 v->direct_reclaim_nr + v->memcg_reclaim_nr),
+			"reclaim_ms_max", v->reclaim_max_ns / 1e6,
+			"swapins", (json_int_t)v->swapin_nr,
+			"swapin_ms_avg", avg_ms(v->swapin_ns, v->swapin_nr),
+			"swapin_ms_max", v->swapin_max_ns / 1e6,
+			"major_faults_per_s", window_s > 0 ? v->major_faults / window_s : 0.0,
+			"faults_per_s", window_s > 0 ? (v->faults + v->major_faults) / window_s : 0.0));
 	}
 	free(rows);
 	return arr;
@@ -261,7 +294,7 @@ static void hists_harvest(struct mem_priv *p, struct report *r)
 {
 	static const char *const names[MEM_NR_HISTS] = {
 		"memory.direct_reclaim_latency", "memory.memcg_reclaim_latency",
-		"memory.compaction_stall_latency",
+		"memory.compaction_stall_latency", "memory.swapin_latency",
 	};
 	uint64_t slots[HIST_SLOTS];
 
@@ -281,14 +314,16 @@ static int mem_harvest(struct collector *c, struct report *r)
 {
 	struct mem_priv *p = c->priv;
 	json_t *cgroups = json_object(), *m;
+	double window_s = p->vm_after_s - p->vm_before_s;
 
 	c->lost_events = p->skel->bss->lost_events;
-	m = json_pack("{s:s, s:f, s:O, s:o, s:o, s:O, s:I}",
+	m = json_pack("{s:s, s:b, s:f, s:O, s:o, s:o, s:O, s:I}",
 		      "attach", attach_kind_name(p->kind),
-		      "window_s", p->vm_after_s - p->vm_before_s,
+		      "swapins_timed", (int)p->skel->rodata->time_swapins,
+		      "window_s", window_s,
 		      "missing_probes", p->missing,
 		      "vmstat", vmstat_json(p),
-		      "processes", procs_json(p, cgroups),
+		      "processes", procs_json(p, cgroups, window_s),
 		      "oom_kills", p->ooms,
 		      "lost_events", (json_int_t)c->lost_events);
 	json_object_set_new(m, "cgroups", cgroups);
@@ -312,14 +347,23 @@ static void mem_destroy(struct collector *c)
 	c->priv = NULL;
 }
 
+static struct bpf_object *mem_object(struct collector *c)
+{
+	struct mem_priv *p = c->priv;
+
+	return p && p->skel ? p->skel->obj : NULL;
+}
+
 const struct collector_ops memhealth_collector = {
 	.name = "memhealth",
 	.subsystem = "memory",
-	.summary = "Reclaim and compaction stalls, major faults by process, swap, OOM kills",
+	.summary = "Reclaim and compaction stalls, swap-in latency, major faults and fault "
+		   "rates by process, swap, OOM kills",
 	.available = mem_available,
 	.start = mem_start,
 	.poll = mem_poll,
 	.stop = mem_stop,
 	.harvest = mem_harvest,
 	.destroy = mem_destroy,
+	.object = mem_object,
 };

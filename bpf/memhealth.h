@@ -7,7 +7,7 @@
 
 /* Histograms, one row each in the hists array (log2 of microseconds). */
 enum mem_hist { MEM_HIST_DIRECT_RECLAIM, MEM_HIST_MEMCG_RECLAIM, MEM_HIST_COMPACTION,
-		MEM_NR_HISTS };
+		MEM_HIST_SWAPIN, MEM_NR_HISTS };
 
 /* Per process (tgid), aggregated in the kernel. */
 struct mem_proc {
@@ -21,6 +21,10 @@ struct mem_proc {
 	__u64 compact_nr;
 	__u64 major_faults;
 	__u64 faults;               /* user page faults (exceptions:page_fault_user) */
+	__u64 reclaim_max_ns;       /* the longest single reclaim, direct or cgroup */
+	__u64 swapin_ns;            /* fault start -> its swap entry replaced by a page */
+	__u64 swapin_nr;
+	__u64 swapin_max_ns;
 };
 
 /* An OOM kill, sent through the ring buffer. */

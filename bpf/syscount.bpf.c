@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /* syscount.bpf.c: syscall rate, errors and time (F-05, TH-06) from
  * raw_syscalls sys_enter/sys_exit, aggregated in the kernel: per syscall
- * id (per-CPU counters and a log2 histogram of time in the syscall, ns),
- * and per (process, syscall). The entry timestamp lives in task storage
- * (tp_btf) or a hash by tid (raw_tp, classic tracepoint). With the latency
- * knob (the Thursday drill-down; off on Tuesday, where the verifier drops
- * that code), the syscalls of lat_nr also get a log2 histogram per
- * (process, syscall) and their calls at or above lat_slow_ns go to user
- * space through a ring buffer (TH-06 slow calls). */
+ * id (counters and a log2 histogram of time in the syscall, ns), and per
+ * (process, syscall). It runs twice on every syscall of the host, so every
+ * map it writes on that path is per-CPU: plain adds, no atomic, no cache
+ * line shared between CPUs; syscount.c sums the CPUs. The entry timestamp
+ * lives in task storage (tp_btf) or a hash by tid (raw_tp, classic
+ * tracepoint). With the latency knob (the Thursday drill-down; off on
+ * Tuesday, where the verifier drops that code), the syscalls of lat_nr
+ * also get a log2 histogram per (process, syscall) and their calls at or
+ * above lat_slow_ns go to user space through a ring buffer (TH-06 slow
+ * calls). */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
@@ -45,14 +48,14 @@ struct {
 
 /* SC_MAX_SYSCALLS x HIST_SLOTS, time in the syscall, ns. */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SC_MAX_SYSCALLS * HIST_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
 } hists SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, SC_MAX_PROC_KEYS);
 	__type(key, struct sc_proc_key);
 	__type(value, struct sc_proc);
@@ -110,6 +113,8 @@ static __always_inline struct sc_proc *proc_entry(__u32 tgid, __u32 id)
 		count(SC_LOST_PROC_FULL);
 		return NULL;
 	}
+	/* The row's copy on this CPU; copies made on other CPUs later stay
+	 * nameless, and syscount.c takes the name from whichever has one. */
 	e = bpf_map_lookup_elem(&procs, &key);
 	if (e) {
 		t = (struct task_struct *)bpf_get_current_task();
@@ -212,13 +217,12 @@ static __always_inline void record(struct sc_start *s, long ret)
 	key = id * HIST_SLOTS + hist_slot(delta);
 	slot = bpf_map_lookup_elem(&hists, &key);
 	if (slot)
-		__sync_fetch_and_add(slot, 1);
+		(*slot)++;
 	pe = proc_entry(bpf_get_current_pid_tgid() >> 32, id);
 	if (pe) {
-		__sync_fetch_and_add(&pe->count, 1);
-		if (failed)
-			__sync_fetch_and_add(&pe->errors, 1);
-		__sync_fetch_and_add(&pe->total_ns, delta);
+		pe->count++;
+		pe->errors += failed;
+		pe->total_ns += delta;
 	}
 	if (latency)
 		lat_record(id, delta, ret);

@@ -272,14 +272,20 @@ static uint64_t *read_hists(struct syscount_priv *p, uint64_t *host_slots)
 {
 	uint32_t nr = SC_MAX_SYSCALLS * HIST_SLOTS, *keys;
 	uint64_t *vals, *slots = calloc(nr, sizeof(*slots));
-	long got = probe_map_dump(bpf_map__fd(p->skel->maps.hists), sizeof(*keys), sizeof(*vals),
-				  nr, (void **)&keys, (void **)&vals);
+	long got = probe_map_dump(bpf_map__fd(p->skel->maps.hists), sizeof(*keys),
+				  sizeof(*vals) * p->nr_cpus, nr, (void **)&keys, (void **)&vals);
 
-	for (long i = 0; slots && i < got; i++)
-		if (keys[i] < nr) {
-			slots[keys[i]] = vals[i];
-			host_slots[keys[i] % HIST_SLOTS] += vals[i];
-		}
+	/* A per-CPU array: each key's value is one slot per CPU. */
+	for (long i = 0; slots && i < got; i++) {
+		uint64_t sum = 0;
+
+		if (keys[i] >= nr)
+			continue;
+		for (int cpu = 0; cpu < p->nr_cpus; cpu++)
+			sum += vals[i * p->nr_cpus + cpu];
+		slots[keys[i]] = sum;
+		host_slots[keys[i] % HIST_SLOTS] += sum;
+	}
 	free(keys);
 	free(vals);
 	return slots;
@@ -519,15 +525,38 @@ static json_t *proc_syscalls(struct collector *c, uint32_t tgid, struct sc_proc_
 	return arr;
 }
 
+/* Folds the per-CPU copies of each (process, syscall) row into the first
+ * copy: counts summed, the name from whichever CPU set it. */
+static void fold_cpus(struct sc_proc *vals, long n, int nr_cpus)
+{
+	for (long i = 0; i < n; i++) {
+		struct sc_proc *row = vals + i * nr_cpus;
+
+		for (int cpu = 1; cpu < nr_cpus; cpu++) {
+			row[0].count += row[cpu].count;
+			row[0].errors += row[cpu].errors;
+			row[0].total_ns += row[cpu].total_ns;
+			if (!row[0].comm[0])
+				memcpy(row[0].comm, row[cpu].comm, sizeof(row[0].comm));
+		}
+		if (i)
+			vals[i] = row[0];
+	}
+}
+
 static json_t *per_process(struct collector *c, struct syscount_priv *p)
 {
 	struct sc_proc_key *keys;
 	struct sc_proc *vals;
-	long n = probe_map_dump(bpf_map__fd(p->skel->maps.procs), sizeof(*keys), sizeof(*vals),
-				SC_MAX_PROC_KEYS, (void **)&keys, (void **)&vals);
+	long n = probe_map_dump(bpf_map__fd(p->skel->maps.procs), sizeof(*keys),
+				sizeof(*vals) * p->nr_cpus, SC_MAX_PROC_KEYS, (void **)&keys,
+				(void **)&vals);
 	struct sc_proc_total *procs = n > 0 ? calloc(n, sizeof(*procs)) : NULL;
 	size_t nr_procs = 0;
 	json_t *arr = json_array();
+
+	if (n > 0)
+		fold_cpus(vals, n, p->nr_cpus);
 
 	for (long i = 0; procs && i < n; i++) {
 		size_t j;

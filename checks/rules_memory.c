@@ -119,21 +119,24 @@ static void judge_procs(struct report *r, json_t *m, double window_s, struct mem
 			j->stalled = true;
 			named_stall++;
 			report_add_finding(r, "memory.reclaim_stall", sev, json_pack(
-				"{s:i, s:s, s:s, s:o, s:f, s:f, s:f, s:f, s:f, s:s, s:s}",
+				"{s:i, s:s, s:s, s:o, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:s, s:s}",
 				"pid", (int)jnum(p, "pid"), "process", jstr(p, "comm"), "cgroup", cg,
 				"cgroup_limit_bytes", cgroup_limit(m, cg, lim_text, sizeof(lim_text)),
 				"direct_reclaim_ms", jnum(p, "direct_reclaim_ms"),
 				"direct_reclaim_nr", jnum(p, "direct_reclaim_nr"),
 				"memcg_reclaim_ms", jnum(p, "memcg_reclaim_ms"),
 				"memcg_reclaim_nr", jnum(p, "memcg_reclaim_nr"),
+				"reclaim_ms_avg", jnum(p, "reclaim_ms_avg"),
+				"reclaim_ms_max", jnum(p, "reclaim_ms_max"),
 				"share_of_window", share,
 				"threshold", "any reclaim stall (USE-MEM-S); critical at 10% of the window",
 				"source", "vmscan:mm_vmscan_{direct,memcg}_reclaim_{begin,end}"),
 				"%s (pid %d) in memory cgroup %s%s spent %.0f ms in reclaim (%.0f ms "
-				"direct, %.0f ms cgroup), %.1f%% of the %.1f s window.",
+				"direct, %.0f ms cgroup), %.1f%% of the %.1f s window; %.2f ms per reclaim "
+				"on average, %.1f ms at most.",
 				jstr(p, "comm"), (int)jnum(p, "pid"), *cg ? cg : "?", lim_text, reclaim_ms,
 				jnum(p, "direct_reclaim_ms"), jnum(p, "memcg_reclaim_ms"),
-				share * 100, window_s);
+				share * 100, window_s, jnum(p, "reclaim_ms_avg"), jnum(p, "reclaim_ms_max"));
 		}
 		if (compact_ms > 0) {
 			note(j, SEV_WARNING);
@@ -151,16 +154,23 @@ static void judge_procs(struct report *r, json_t *m, double window_s, struct mem
 			j->faulting = true;
 			named_flt++;
 			report_add_finding(r, "memory.major_faults", SEV_WARNING, json_pack(
-				"{s:i, s:s, s:s, s:o, s:f, s:f, s:f, s:s, s:s}", "pid", (int)jnum(p, "pid"),
+				"{s:i, s:s, s:s, s:o, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:s, s:s}",
+				"pid", (int)jnum(p, "pid"),
 				"process", jstr(p, "comm"), "cgroup", cg,
 				"cgroup_limit_bytes", cgroup_limit(m, cg, lim_text, sizeof(lim_text)),
 				"major_faults", majflt, "per_s", flt_rate,
 				"threshold_per_s", MAJFLT_WARN_RATE,
+				"swapins", jnum(p, "swapins"), "swapin_ms_avg", jnum(p, "swapin_ms_avg"),
+				"swapin_ms_max", jnum(p, "swapin_ms_max"),
+				"faults_per_s", jnum(p, "faults_per_s"),
 				"threshold", "100 major faults/s per process (measured on memory-pressure)",
-				"source", "task maj_flt at exceptions:page_fault_user and exit"),
+				"source", "task maj_flt at exceptions:page_fault_user and exit; swap-ins "
+				"from the fault to kmem:rss_stat MM_SWAPENTS"),
 				"%s (pid %d) in memory cgroup %s%s took %.0f major faults (%.0f/s): it waits "
-				"for pages to come back from swap or disk.", jstr(p, "comm"),
-				(int)jnum(p, "pid"), *cg ? cg : "?", lim_text, majflt, flt_rate);
+				"for pages to come back from swap or disk. %.0f of them were swap-ins, "
+				"%.3f ms each on average, %.1f ms at most.", jstr(p, "comm"),
+				(int)jnum(p, "pid"), *cg ? cg : "?", lim_text, majflt, flt_rate,
+				jnum(p, "swapins"), jnum(p, "swapin_ms_avg"), jnum(p, "swapin_ms_max"));
 		}
 	}
 }

@@ -15,6 +15,8 @@ void judge_locks(struct report *r);
 void judge_network(struct report *r);
 void judge_filesystem(struct report *r);
 void judge_dns(struct report *r);
+void judge_memory(struct report *r);
+void judge_disk(struct report *r);
 
 extern const struct finding_def cpu_rule_findings[];
 extern const struct finding_def processes_rule_findings[];
