@@ -242,17 +242,22 @@ static __always_inline void emit_slow(struct task_state *st, __u64 now, __u64 de
 
 static __always_inline void on_exit(long ret)
 {
-	struct task_state *st = task_state_get(false);
+	struct task_state *stp = task_state_get(false), call;
+	struct task_state *st = &call;
 	__u64 now, delta, id = bpf_get_current_pid_tgid();
 	__u32 slot, key, op;
 	struct fs_proc *e;
 	__u64 *h;
 
-	if (!st || !st->ts)
+	if (!stp || !stp->ts)
 		return;
+	call = *stp;
+	stp->ts = 0;
+	/* The hash (raw_tp, tracepoint) keeps no entry between calls, so
+	 * threads that exit leave nothing behind. */
+	task_state_exit();
 	now = bpf_ktime_get_ns();
 	delta = now - st->ts;
-	st->ts = 0;
 	op = st->op;
 	if (op >= FS_NR_OPS)
 		return;
