@@ -32,6 +32,9 @@ __u64 lost_events = 0;
 const volatile __s32 op_nr[FS_NR_OPS] = { -1, -1, -1, -1, -1, -1, -1, -1 };
 const volatile __u64 slow_ns = 10000000;   /* fsslower's default: 10 ms */
 const volatile __u32 self_tgid = 0;        /* friday itself */
+/* The heat map's time axis: columns of heat_col_ns from heat_start_ns. */
+const volatile __u64 heat_start_ns = 0;
+const volatile __u64 heat_col_ns = 1000000000;
 
 struct task_state {
 	__u64 ts;
@@ -68,6 +71,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
+
+/* Time column x latency slot (us, log2): calls completed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FS_HEAT_COLS * HIST_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} heat SEC(".maps");
 
 /* A zeroed row to create entries from (too big for the BPF stack). */
 struct {
@@ -242,17 +253,22 @@ static __always_inline void emit_slow(struct task_state *st, __u64 now, __u64 de
 
 static __always_inline void on_exit(long ret)
 {
-	struct task_state *st = task_state_get(false);
+	struct task_state *stp = task_state_get(false), call;
+	struct task_state *st = &call;
 	__u64 now, delta, id = bpf_get_current_pid_tgid();
 	__u32 slot, key, op;
 	struct fs_proc *e;
 	__u64 *h;
 
-	if (!st || !st->ts)
+	if (!stp || !stp->ts)
 		return;
+	call = *stp;
+	stp->ts = 0;
+	/* The hash (raw_tp, tracepoint) keeps no entry between calls, so
+	 * threads that exit leave nothing behind. */
+	task_state_exit();
 	now = bpf_ktime_get_ns();
 	delta = now - st->ts;
-	st->ts = 0;
 	op = st->op;
 	if (op >= FS_NR_OPS)
 		return;
@@ -260,6 +276,13 @@ static __always_inline void on_exit(long ret)
 	slot = hist_slot(delta / 1000);
 	key = op * HIST_SLOTS + slot;
 	h = bpf_map_lookup_elem(&op_hists, &key);
+	if (h)
+		(*h)++;
+	key = now > heat_start_ns && heat_col_ns ? (now - heat_start_ns) / heat_col_ns : 0;
+	if (key >= FS_HEAT_COLS)
+		key = FS_HEAT_COLS - 1;
+	key = key * HIST_SLOTS + slot;
+	h = bpf_map_lookup_elem(&heat, &key);
 	if (h)
 		(*h)++;
 	e = proc_row(id >> 32, op);

@@ -13,6 +13,7 @@
  * /proc link gives paths deeper than the walk. Knob: {"slow_ms": 10}, the
  * threshold of the slow-call table (fsslower's default). */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,14 @@
 #define TOP_PROCS 20
 #define TOP_PROC_HISTS 10
 #define PATH_LEN 512
+/* Rows of processes that exited are moved out of the kernel's map once it
+ * is this full, so short-lived processes (a spawn loop makes hundreds a
+ * second) do not crowd out the ones still doing I/O. */
+#define PRUNE_FROM_ROWS (FS_MAX_PROC_KEYS / 2)
+#define PRUNE_EVERY_S 1.0
+/* An exited process's row is kept (in user space) when it spent this long
+ * in file-system calls or made a slow call; others are only counted. */
+#define KEEP_GONE_NS 1000000ull
 
 static const char *const op_names[FS_NR_OPS] = {
 	"read", "write", "pread64", "pwrite64", "readv", "writev", "fsync", "fdatasync",
@@ -88,6 +97,14 @@ struct fslat_priv {
 	size_t nr_files;
 	uint64_t files_dropped;     /* slow calls whose group did not fit */
 	struct collector *c;
+	/* Rows of exited processes moved out of the kernel's map. */
+	struct fs_proc_key *gone_keys;
+	struct fs_proc *gone_vals;
+	size_t nr_gone, cap_gone;
+	uint64_t pruned_rows;       /* rows of exited processes left out: < 1 ms, no slow call */
+	long prune_from;            /* PRUNE_FROM_ROWS, or the knob prune_from_rows */
+	double last_prune_s;
+	uint64_t heat_start_ns, heat_col_ns;
 };
 
 static void *open_skel(void) { return fslat_bpf__open(); }
@@ -104,6 +121,8 @@ static void knobs(void *s, struct collector *c, enum attach_kind kind)
 	for (int i = 0; i < FS_NR_OPS; i++)
 		skel->rodata->op_nr[i] = op_syscalls[i];
 	skel->rodata->slow_ns = (uint64_t)(p->slow_ms * 1e6);
+	skel->rodata->heat_start_ns = p->heat_start_ns;
+	skel->rodata->heat_col_ns = p->heat_col_ns;
 	skel->rodata->self_tgid = getpid();
 	skel->rodata->targ_tgid = c->opts->pid;
 	skel->rodata->targ_cgid = p->cgid;
@@ -287,6 +306,9 @@ static int fslat_start(struct collector *c, char *why, size_t len)
 	p->c = c;
 	p->slow_ms = json_is_number(slow) && json_number_value(slow) > 0 ?
 		     json_number_value(slow) : SLOW_MS_DEFAULT;
+	p->prune_from = json_integer_value(json_object_get(c->knobs, "prune_from_rows")) > 0 ?
+			json_integer_value(json_object_get(c->knobs, "prune_from_rows")) :
+			PRUNE_FROM_ROWS;
 	err = probe_cgroup_id(c->opts->cgroup, &p->cgid, why, len);
 	if (err)
 		return err;
@@ -294,6 +316,11 @@ static int fslat_start(struct collector *c, char *why, size_t len)
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
 	p->mono_to_real_s = (real.tv_sec - mono.tv_sec) + (real.tv_nsec - mono.tv_nsec) / 1e9;
+	/* One-second columns, wider when the run is longer than the map. */
+	p->heat_start_ns = now_mono_ns();
+	p->heat_col_ns = 1000000000ull;
+	if (c->opts->duration_s > FS_HEAT_COLS)
+		p->heat_col_ns *= (c->opts->duration_s + FS_HEAT_COLS - 1) / FS_HEAT_COLS;
 	p->missing = json_array();
 	p->skel = variant_open_load(c, &loader, &p->kind, p->missing, why, len);
 	if (!p->skel)
@@ -306,11 +333,61 @@ static int fslat_start(struct collector *c, char *why, size_t len)
 	return 0;
 }
 
+static bool keep_gone(struct fslat_priv *p, const struct fs_proc_key *k,
+		      const struct fs_proc *v)
+{
+	if (p->nr_gone == p->cap_gone) {
+		size_t cap = p->cap_gone ? 2 * p->cap_gone : 256;
+		struct fs_proc_key *nk = realloc(p->gone_keys, cap * sizeof(*nk));
+		struct fs_proc *nv;
+
+		if (!nk)
+			return false;
+		p->gone_keys = nk;
+		nv = realloc(p->gone_vals, cap * sizeof(*nv));
+		if (!nv)
+			return false;
+		p->gone_vals = nv;
+		p->cap_gone = cap;
+	}
+	p->gone_keys[p->nr_gone] = *k;
+	p->gone_vals[p->nr_gone++] = *v;
+	return true;
+}
+
+/* Moves the rows of processes that have exited out of the kernel's map
+ * (see PRUNE_FROM_ROWS); the significant ones are kept here. */
+static void prune_gone(struct fslat_priv *p)
+{
+	int fd = bpf_map__fd(p->skel->maps.procs);
+	struct fs_proc_key *keys;
+	struct fs_proc *vals;
+	long n;
+
+	if (now_mono_s() - p->last_prune_s < PRUNE_EVERY_S)
+		return;
+	p->last_prune_s = now_mono_s();
+	n = probe_map_dump(fd, sizeof(*keys), sizeof(*vals), FS_MAX_PROC_KEYS, (void **)&keys,
+			   (void **)&vals);
+	for (long i = 0; n >= p->prune_from && i < n; i++) {
+		if (kill(keys[i].tgid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (vals[i].total_ns < KEEP_GONE_NS && !vals[i].slow)
+			p->pruned_rows++;
+		else if (!keep_gone(p, &keys[i], &vals[i]))
+			continue;
+		bpf_map_delete_elem(fd, &keys[i]);
+	}
+	free(keys);
+	free(vals);
+}
+
 static int fslat_poll(struct collector *c)
 {
 	struct fslat_priv *p = c->priv;
 
 	p->mountinfo_reread = false;
+	prune_gone(p);
 	return p->rb ? ring_buffer__poll(p->rb, 0) : 0;
 }
 
@@ -396,9 +473,27 @@ static json_t *per_process(struct collector *c, struct fslat_priv *p, json_t *hi
 	struct fs_proc *vals;
 	long n = probe_map_dump(bpf_map__fd(p->skel->maps.procs), sizeof(*keys), sizeof(*vals),
 				FS_MAX_PROC_KEYS, (void **)&keys, (void **)&vals);
-	struct proc_total *t = calloc(n > 0 ? n : 1, sizeof(*t));
+	struct proc_total *t;
 	size_t nr = 0;
 	json_t *arr = json_array();
+
+	if (n < 0)
+		n = 0;
+	/* The rows moved out of the map join the ones still in it. */
+	if (p->nr_gone) {
+		struct fs_proc_key *nk = realloc(keys, (n + p->nr_gone) * sizeof(*nk));
+		struct fs_proc *nv = nk ? realloc(vals, (n + p->nr_gone) * sizeof(*nv)) : NULL;
+
+		if (nk)
+			keys = nk;
+		if (nv) {
+			vals = nv;
+			memcpy(keys + n, p->gone_keys, p->nr_gone * sizeof(*keys));
+			memcpy(vals + n, p->gone_vals, p->nr_gone * sizeof(*vals));
+			n += p->nr_gone;
+		}
+	}
+	t = calloc(n > 0 ? n : 1, sizeof(*t));
 
 	for (long i = 0; t && i < n; i++) {
 		size_t j;
@@ -535,6 +630,64 @@ static json_t *per_op(struct collector *c, struct fslat_priv *p, json_t *hist,
 	return ops;
 }
 
+/* report.heatmaps[] "filesystem.latency_heatmap": calls per time column
+ * (x, seconds from the collector's start) and log2 latency slot (y, us),
+ * from the first to the last non-empty column and slot. */
+static void add_heatmap(struct fslat_priv *p, struct report *r)
+{
+	int nr_cpus = libbpf_num_possible_cpus();
+	size_t nr = FS_HEAT_COLS * HIST_SLOTS, vsize = sizeof(uint64_t) * (nr_cpus > 0 ? nr_cpus : 1);
+	uint32_t *keys;
+	uint64_t *vals, *cells = calloc(nr, sizeof(*cells));
+	long n = probe_map_dump(bpf_map__fd(p->skel->maps.heat), sizeof(*keys), vsize, nr,
+				(void **)&keys, (void **)&vals);
+	int x0 = FS_HEAT_COLS, x1 = -1, y0 = HIST_SLOTS, y1 = -1;
+	json_t *all, *xs, *ys, *counts;
+
+	for (long i = 0; cells && i < n; i++) {
+		uint64_t sum = 0;
+
+		for (int cpu = 0; cpu < nr_cpus; cpu++)
+			sum += vals[i * nr_cpus + cpu];
+		if (!sum || keys[i] >= nr)
+			continue;
+		cells[keys[i]] = sum;
+		x0 = (int)(keys[i] / HIST_SLOTS) < x0 ? (int)(keys[i] / HIST_SLOTS) : x0;
+		x1 = (int)(keys[i] / HIST_SLOTS) > x1 ? (int)(keys[i] / HIST_SLOTS) : x1;
+		y0 = (int)(keys[i] % HIST_SLOTS) < y0 ? (int)(keys[i] % HIST_SLOTS) : y0;
+		y1 = (int)(keys[i] % HIST_SLOTS) > y1 ? (int)(keys[i] % HIST_SLOTS) : y1;
+	}
+	free(keys);
+	free(vals);
+	if (x1 < 0) {
+		free(cells);
+		return;
+	}
+	xs = json_array();
+	ys = json_array();
+	counts = json_array();
+	for (int y = y0; y <= y1; y++)
+		json_array_append_new(ys, json_integer((json_int_t)hist_slot_low(y)));
+	for (int x = x0; x <= x1; x++) {
+		json_t *col = json_array();
+
+		json_array_append_new(xs, json_real(x * (p->heat_col_ns / 1e9)));
+		for (int y = y0; y <= y1; y++)
+			json_array_append_new(col, json_integer((json_int_t)cells[x * HIST_SLOTS + y]));
+		json_array_append_new(counts, col);
+	}
+	free(cells);
+	all = json_object_get(r->doc, "heatmaps");
+	if (!all) {
+		all = json_array();
+		json_object_set_new(r->doc, "heatmaps", all);
+	}
+	json_array_append_new(all, json_pack("{s:s, s:s, s:o, s:s, s:o, s:s, s:o, s:s}",
+		"name", "filesystem.latency_heatmap", "title",
+		"File-system call latency over time (fslat; the last column also holds later calls)",
+		"x", xs, "x_unit", "s", "y", ys, "y_unit", "us", "counts", counts, "source", "fslat"));
+}
+
 static void add_hist(struct report *r, const char *name, const uint64_t *slots, json_t *parts)
 {
 	json_t *h = hist_json(name, "us", "fslat", slots, HIST_SLOTS, 0);
@@ -572,10 +725,12 @@ static int fslat_harvest(struct collector *c, struct report *r)
 		"lost", (json_int_t)lost_rb, "kept", (json_int_t)p->nr_rows, "rows", rows,
 		"by_file", slow_files_json(p), "by_file_dropped", (json_int_t)p->files_dropped));
 	json_object_set(m, "missing_probes", p->missing);
+	json_object_set_new(m, "exited_rows_left_out", json_integer((json_int_t)p->pruned_rows));
 	json_object_set_new(report_get(r, "measurements"), "fslat", m);
 	add_hist(r, "filesystem.latency", host_slots, by_op);
 	add_hist(r, "filesystem.latency_process", host_slots, by_proc);
 	add_outliers(r, rows, p->slow_ms);
+	add_heatmap(p, r);
 	json_decref(by_op);
 	json_decref(by_proc);
 	return 0;
@@ -588,6 +743,8 @@ static void fslat_destroy(struct collector *c)
 	if (p) {
 		ring_buffer__free(p->rb);
 		fslat_bpf__destroy(p->skel);
+		free(p->gone_keys);
+		free(p->gone_vals);
 		json_decref(p->missing);
 		free(p->mountinfo);
 	}

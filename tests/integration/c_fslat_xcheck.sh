@@ -78,6 +78,11 @@ echo "$row" | jq -e --arg f "$file" --argjson p $wl '.file == $f and .pid == $p 
 	fail "the process's slowest fsync names $(jqr "$proc | .ops.fsync.slowest.file")"
 [ "$(jqr '[.outliers[] | select(.name == "filesystem.slow_calls")] | length')" = 1 ] ||
 	fail "no filesystem.slow_calls outlier table"
+# The heat map (time x latency) holds the same 254 calls, in the window.
+heat='.heatmaps[] | select(.name == "filesystem.latency_heatmap")'
+[ "$(jqr "[$heat | .counts[][]] | add")" = 254 ] ||
+	fail "the heat map holds $(jqr "[$heat | .counts[][]] | add") calls, not 254"
+[ "$(jqr "[$heat | .x[]] | max < 6")" = true ] || fail "heat-map columns past the window: $(jqr -c "$heat | .x")"
 [ "$(jqr .measurements.fslat.lost_events)" = 0 ] || fail "lost events"
 [ "$(jqr .measurements.fslat.slow_calls.lost)" = 0 ] || fail "ring buffer drops"
 echo "fsync p50 $(jqr "$proc | .ops.fsync.p50_us") us, p99 $(jqr "$proc | .ops.fsync.p99_us") us;" \
