@@ -17,6 +17,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u32 targ_tgid = 0;          /* 0: every process */
+const volatile __u64 targ_cgid = 0;          /* cgroup v2 id, 0: every cgroup */
 const volatile __u64 slow_ns = 100000000ull;
 const volatile __u64 max_events = 1000;
 
@@ -87,6 +88,8 @@ int BPF_KPROBE(lookup_enter, const char *name)
 	struct inflight *f;
 
 	if (targ_tgid && (id >> 32) != targ_tgid)
+		return 0;
+	if (targ_cgid && bpf_get_current_cgroup_id() != targ_cgid)
 		return 0;
 	f = bpf_map_lookup_elem(&scratch, &zero);
 	if (!f)

@@ -39,6 +39,7 @@ struct dnslat_priv {
 	json_t *probes;             /* the functions probed */
 	json_t *missing;            /* functions the library lacks */
 	json_t *slow;               /* slow lookups, as listed in events[] */
+	uint64_t cgid;              /* --cgroup as a cgroup v2 id, 0: none */
 	double slow_ms;
 	double real_minus_mono_s;
 };
@@ -165,6 +166,7 @@ static int load(struct dnslat_priv *p, struct collector *c, char *why, size_t le
 		return -errno;
 	}
 	p->skel->rodata->targ_tgid = c->opts->pid;
+	p->skel->rodata->targ_cgid = p->cgid;
 	p->skel->rodata->slow_ns = (uint64_t)(p->slow_ms * 1e6);
 	p->skel->rodata->max_events = (uint64_t)collector_knob(c, "max_events", DEFAULT_MAX_EVENTS);
 	err = dnslat_bpf__load(p->skel);
@@ -188,7 +190,9 @@ static int dnslat_start(struct collector *c, char *why, size_t len)
 	p->slow = json_array();
 	p->slow_ms = collector_knob(c, "slow_ms", DEFAULT_SLOW_MS);
 	p->real_minus_mono_s = now_real_s() - now_mono_s();
-	err = find_libc(c, p->libc, sizeof(p->libc), why, len);
+	err = probe_cgroup_id(c->opts->cgroup, &p->cgid, why, len);
+	if (!err)
+		err = find_libc(c, p->libc, sizeof(p->libc), why, len);
 	if (err || (err = load(p, c, why, len)))
 		return err;
 	for (int f = 0; f < DNS_NR_FUNCS; f++) {
@@ -288,7 +292,7 @@ static int dnslat_harvest(struct collector *c, struct report *r)
 			 n[DNS_LOST_CAP];
 	h = hist_json("network.dns_latency", "us", "dnslat", slots, HIST_SLOTS, 0);
 	m = json_pack("{s:s, s:s, s:O, s:O, s:f, s:I, s:I, s:f, s:{s:I, s:f, s:f, s:f, s:f}, "
-		      "s:o, s:O, s:I, s:I, s:{s:i}}",
+		      "s:o, s:O, s:I, s:I, s:{s:i, s:s}}",
 		      "attach", "uprobe", "libc", p->libc, "probes", p->probes,
 		      "missing_probes", p->missing, "window_s", c->window_s,
 		      "lookups", (json_int_t)n[DNS_LOOKUPS], "slow", (json_int_t)n[DNS_SLOW],
@@ -298,7 +302,8 @@ static int dnslat_harvest(struct collector *c, struct report *r)
 		      "processes", top_procs(p, h), "slow_lookups", p->slow,
 		      "slow_not_listed", (json_int_t)(n[DNS_LOST_CAP] + n[DNS_LOST_RINGBUF]),
 		      "lost_events", (json_int_t)c->lost_events,
-		      "filter", "pid", (int)c->opts->pid);
+		      "filter", "pid", (int)c->opts->pid, "cgroup",
+		      c->opts->cgroup ? c->opts->cgroup : "");
 	json_object_set_new(report_get(r, "measurements"), "dnslat", m);
 	if (st.count)
 		hist_append(report_get(r, "histograms"), h);

@@ -127,8 +127,11 @@ static __always_inline int on_exit(struct task_struct *t)
 	int code = BPF_CORE_READ(t, exit_code);
 	struct ev_record *e;
 
-	/* A process ends when its thread-group leader exits (as proclife). */
-	if (BPF_CORE_READ(t, pid) != BPF_CORE_READ(t, tgid) || !wanted(t))
+	/* A process ends when its thread-group leader exits (as proclife);
+	 * with -p, the target's children count too (as proclife). */
+	if (BPF_CORE_READ(t, pid) != BPF_CORE_READ(t, tgid))
+		return 0;
+	if (!wanted(t) && !(targ_tgid && BPF_CORE_READ(t, real_parent, tgid) == targ_tgid))
 		return 0;
 	count(EV_EXITS);
 	/* Most exits are clean: counted here, listed nowhere. */

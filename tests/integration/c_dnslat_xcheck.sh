@@ -17,6 +17,7 @@ ns="friday-dns-$$"
 host="slow-$$.friday.test"
 ip netns add "$ns" || fail "cannot make network namespace $ns"
 at_exit "ip netns del $ns"
+[ -d /etc/netns ] || at_exit "rmdir /etc/netns 2>/dev/null"
 at_exit "rm -rf /etc/netns/$ns"
 mkdir -p "/etc/netns/$ns"
 printf 'nameserver 127.0.0.1\noptions timeout:5 attempts:1\n' > "/etc/netns/$ns/resolv.conf"
@@ -38,12 +39,27 @@ cat > "$SCRATCH/pb.json" <<JSON
     "steps": [ { "id": "probe", "run": "collect", "weight": 1, "collectors": ["dnslat"] },
                { "id": "verdicts", "run": "judge", "weight": 0, "subsystems": ["network"] } ] } ] }
 JSON
-"$FRIDAY" run -d 5 --playbook "$SCRATCH/pb.json" -o "$SCRATCH/x.tar.gz" > /dev/null 2> "$SCRATCH/x.err" &
+"$FRIDAY" run -d 8 --playbook "$SCRATCH/pb.json" -o "$SCRATCH/x.tar.gz" > /dev/null 2> "$SCRATCH/x.err" &
 fr=$!
 at_exit "kill $fr 2>/dev/null"
 . tests/tuesday_lib.sh
 wait_for_step "$SCRATCH/x.err" "probe:" 10
-sleep 0.5
+# The uprobes attach after the step starts (slowly on a loaded host): wait
+# until the three uretprobes are linked, so no lookup falls before them.
+uretprobes_linked() {
+	ids=$(bpftool prog show name lookup_return 2>/dev/null | awk -F: '/^[0-9]+:/ { print $1 }')
+	n=0
+	for id in $ids; do
+		n=$((n + $(bpftool link show 2>/dev/null | grep -c "prog $id\b")))
+	done
+	[ "$n" -ge 3 ]
+}
+i=0
+until uretprobes_linked; do
+	i=$((i + 1))
+	[ $i -le 100 ] || fail "dnslat's uretprobes were not linked within 10 s"
+	sleep 0.1
+done
 ip netns exec "$ns" "$WORKLOADS/c_resolve" "$host" 3 > "$SCRATCH/client.out" ||
 	fail "c_resolve failed: $(cat "$SCRATCH/client.out")"
 wait $fr || fail "friday run exited $?: $(tail -3 "$SCRATCH/x.err")"

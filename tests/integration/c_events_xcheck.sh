@@ -6,7 +6,9 @@
 # and whose targets are the children (their pids), delivered; and three
 # exit events: SIGTERM, SIGKILL and exit code 42, each with the child's
 # pid. Times: wall clock within the run, t_s within the window. Clean
-# exits (e.g. /bin/true) are counted, not listed.
+# exits (e.g. /bin/true) are counted, not listed. A second run with -p
+# c_killer sees its signals and its three children's exits (and counts
+# its own clean exit), and no other process's.
 . tests/lib.sh
 . tests/tuesday_lib.sh
 need_root
@@ -79,3 +81,26 @@ grep -q "ev_exit42 (pid $exit42) exited with code 42" "$REPORT_DIR/report.html" 
 grep -q 'class="evstrip"' "$REPORT_DIR/report.html" || fail "report.html has no event timeline"
 echo "events: $(jqr '.events | length') listed, $(jqr .measurements.events.signals.generated) signals," \
 	"$(jqr .measurements.events.exits.total) exits ($clean clean) ($(jqr .measurements.events.attach))"
+
+# -p: the target's signals and its children's exits only.
+mkfifo "$SCRATCH/go2"
+"$WORKLOADS/c_killer" < "$SCRATCH/go2" > "$SCRATCH/wl2.out" &
+wl=$!
+at_exit "kill $wl 2>/dev/null"
+"$FRIDAY" run -d 4 --playbook "$pb" -p $wl -o "$SCRATCH/p.tar.gz" > /dev/null 2> "$SCRATCH/p.err" &
+fr=$!
+wait_for_step "$SCRATCH/p.err" "probe:" 10
+sleep 1
+/bin/true
+sh -c 'exit 7' || true
+echo go > "$SCRATCH/go2"
+wait $wl || fail "c_killer failed: $(cat "$SCRATCH/wl2.out")"
+wait $fr || fail "friday run -p exited $?: $(tail -3 "$SCRATCH/p.err")"
+unpack "$SCRATCH/p.tar.gz"
+got=$(jqr '[.events[] | "\(.kind):\(.process)"] | sort | join(" ")')
+echo "-p $wl: $got; exits $(jqr -c .measurements.events.exits)"
+[ "$got" = "exit:ev_exit42 exit:ev_kill exit:ev_term signal:ev_kill signal:ev_term" ] ||
+	fail "-p $wl listed: $got"
+# c_killer itself (clean) and its three children; not the sh that exited 7.
+[ "$(jqr -c '.measurements.events.exits | [.total, .clean]')" = "[4,1]" ] ||
+	fail "-p: exits counted $(jqr -c .measurements.events.exits), not c_killer and its 3 children"
