@@ -1,5 +1,8 @@
 /* rules.c: the table of rules (see rules.h) and the "judge" step that runs
- * them. Playbook args: {"subsystems": ["cpu", ...]} (default: all). */
+ * them. Playbook args: {"subsystems": ["cpu", ...]} and {"rules":
+ * ["dns-health", ...]} (default: all); a rule runs when both lists, where
+ * given, name it. A step that measured one thing judges only its rule, so
+ * the other rules of that subsystem do not report their findings twice. */
 #include "checks/rules.h"
 
 #include <stdio.h>
@@ -7,10 +10,6 @@
 
 #include "checks/tuesday.h"
 #include "playbooks/playbook.h"
-
-void judge_memory(struct report *r);
-void judge_disk(struct report *r);
-
 
 const struct rule rule_table[] = {
 	{ "memory-health", "memory", "Swapping, reclaim and compaction stalls, major faults, "
@@ -47,16 +46,46 @@ static bool listed(json_t *subsystems, const char *name)
 	return false;
 }
 
-void rules_judge(struct report *r, json_t *subsystems)
+void rules_judge(struct report *r, json_t *subsystems, json_t *rules)
 {
 	for (size_t i = 0; rule_table[i].id; i++)
-		if (listed(subsystems, rule_table[i].subsystem))
+		if (listed(subsystems, rule_table[i].subsystem) && listed(rules, rule_table[i].id))
 			rule_table[i].judge(r);
+}
+
+/* The first name in rules that no rule has, or NULL. */
+static const char *unknown_rule(json_t *rules)
+{
+	json_t *name;
+	size_t i;
+
+	json_array_foreach(rules, i, name) {
+		size_t k = 0;
+
+		while (rule_table[k].id && (!json_is_string(name) ||
+					    strcmp(rule_table[k].id, json_string_value(name))))
+			k++;
+		if (!rule_table[k].id)
+			return json_is_string(name) ? json_string_value(name) : "(not a string)";
+	}
+	return NULL;
 }
 
 enum step_status step_judge(struct step_ctx *ctx)
 {
-	rules_judge(ctx->report, json_object_get(ctx->args, "subsystems"));
+	const char *bad = unknown_rule(json_object_get(ctx->args, "rules"));
+
+	if (bad) {
+		size_t off = (size_t)snprintf(ctx->reason, sizeof(ctx->reason),
+					      "unknown rule \"%s\"; known:", bad);
+
+		for (size_t i = 0; rule_table[i].id && off < sizeof(ctx->reason); i++)
+			off += (size_t)snprintf(ctx->reason + off, sizeof(ctx->reason) - off, " %s",
+						rule_table[i].id);
+		return STEP_FAILED;
+	}
+	rules_judge(ctx->report, json_object_get(ctx->args, "subsystems"),
+		    json_object_get(ctx->args, "rules"));
 	snprintf(ctx->reason, sizeof(ctx->reason), "%zu verdicts",
 		 json_array_size(report_get(ctx->report, "health")));
 	return STEP_OK;

@@ -19,6 +19,6 @@ struct rule {
 extern const struct rule rule_table[];   /* NULL-id terminated */
 
 /* Runs every rule whose subsystem is listed (NULL: all). */
-void rules_judge(struct report *r, json_t *subsystems);
+void rules_judge(struct report *r, json_t *subsystems, json_t *rules);
 
 #endif

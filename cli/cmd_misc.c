@@ -8,6 +8,7 @@
 
 #include "bpf/caps.h"
 #include "bpf/collector.h"
+#include "checks/rules.h"
 #include "checks/check.h"
 #include "checks/findings.h"
 #include "checks/load.h"
@@ -174,6 +175,10 @@ static void list_checks(void)
 	printf("load snapshot rules (step load_snapshot, judged on report.load):\n");
 	for (size_t i = 0; load_rules[i].id; i++)
 		printf("  %-18s %s\n", load_rules[i].id, load_rules[i].summary);
+	printf("health rules (step judge, by id for its \"rules\" argument):\n");
+	for (size_t i = 0; rule_table[i].id; i++)
+		printf("  %-18s %-10s %s\n", rule_table[i].id, rule_table[i].subsystem,
+		       rule_table[i].summary);
 }
 
 static void list_collectors(void)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks/rules.h"
 #include "checks/tuesday.h"
 #include "reports/report.h"
 
@@ -187,6 +188,25 @@ static void test_futex_storm_left_to_locks(void **state)
 	judge_syscalls(r);
 	assert_int_equal(report_get_verdict(r, "syscalls"), VERDICT_IMPLICATED);
 	assert_int_equal(json_integer_value(ev(finding(r, "syscalls.storm"), "process", "pid")), 9998);
+	report_free(r);
+}
+
+/* A judge step limited to one rule runs that rule only: the others of its
+ * subsystem do not add their findings a second time. */
+static void test_judge_by_rule(void **state)
+{
+	struct report *r = load_fixture("syscall_storm");
+	json_t *only = json_pack("[s]", "syscalls-health"), *subs = json_pack("[s]", "syscalls");
+	json_t *dns = json_pack("[s]", "dns-health");
+
+	rules_judge(r, NULL, only);
+	assert_int_equal(json_array_size(report_get(r, "health")), 1);
+	assert_int_equal(report_get_verdict(r, "syscalls"), VERDICT_IMPLICATED);
+	rules_judge(r, subs, dns);   /* both lists must name a rule */
+	assert_int_equal(json_array_size(report_get(r, "health")), 1);
+	json_decref(only);
+	json_decref(subs);
+	json_decref(dns);
 	report_free(r);
 }
 
@@ -425,6 +445,7 @@ int main(void)
 		cmocka_unit_test(test_process_churn),
 		cmocka_unit_test(test_lock_contention),
 		cmocka_unit_test(test_futex_storm_left_to_locks),
+		cmocka_unit_test(test_judge_by_rule),
 		cmocka_unit_test(test_specific),
 		cmocka_unit_test(test_cpu_quiet),
 		cmocka_unit_test(test_cpu_cites_throttling),
