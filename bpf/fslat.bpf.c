@@ -18,6 +18,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "bits.bpf.h"
+#include "heat.bpf.h"
 #include "fslat.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -32,8 +33,7 @@ __u64 lost_events = 0;
 const volatile __s32 op_nr[FS_NR_OPS] = { -1, -1, -1, -1, -1, -1, -1, -1 };
 const volatile __u64 slow_ns = 10000000;   /* fsslower's default: 10 ms */
 const volatile __u32 self_tgid = 0;        /* friday itself */
-/* The heat map's time axis: columns of heat_col_ns from heat_start_ns. */
-const volatile __u64 heat_start_ns = 0;
+/* The heat map's column width (its start: heat.bpf.h). */
 const volatile __u64 heat_col_ns = 1000000000;
 
 struct task_state {
@@ -73,12 +73,7 @@ struct {
 } counters SEC(".maps");
 
 /* Time column x latency slot (us, log2): calls completed. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, FS_HEAT_COLS * HIST_SLOTS);
-	__type(key, __u32);
-	__type(value, __u64);
-} heat SEC(".maps");
+HEAT_MAP(heat);
 
 /* A zeroed row to create entries from (too big for the BPF stack). */
 struct {
@@ -278,13 +273,7 @@ static __always_inline void on_exit(long ret)
 	h = bpf_map_lookup_elem(&op_hists, &key);
 	if (h)
 		(*h)++;
-	key = now > heat_start_ns && heat_col_ns ? (now - heat_start_ns) / heat_col_ns : 0;
-	if (key >= FS_HEAT_COLS)
-		key = FS_HEAT_COLS - 1;
-	key = key * HIST_SLOTS + slot;
-	h = bpf_map_lookup_elem(&heat, &key);
-	if (h)
-		(*h)++;
+	heat_add(&heat, heat_col_ns, now, delta / 1000);
 	e = proc_row(id >> 32, op);
 	if (e) {
 		__sync_fetch_and_add(&e->count, 1);

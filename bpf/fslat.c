@@ -30,6 +30,7 @@
 #include "bpf/probe_util.h"
 #include "bpf/variant.h"
 #include "lib/cgroupfs.h"
+#include "lib/heatmap.h"
 #include "lib/hist.h"
 #include "lib/util.h"
 #include "fslat.skel.h"
@@ -104,7 +105,7 @@ struct fslat_priv {
 	uint64_t pruned_rows;       /* rows of exited processes left out: < 1 ms, no slow call */
 	long prune_from;            /* PRUNE_FROM_ROWS, or the knob prune_from_rows */
 	double last_prune_s;
-	uint64_t heat_start_ns, heat_col_ns;
+	uint64_t heat_col_ns;
 };
 
 static void *open_skel(void) { return fslat_bpf__open(); }
@@ -121,7 +122,6 @@ static void knobs(void *s, struct collector *c, enum attach_kind kind)
 	for (int i = 0; i < FS_NR_OPS; i++)
 		skel->rodata->op_nr[i] = op_syscalls[i];
 	skel->rodata->slow_ns = (uint64_t)(p->slow_ms * 1e6);
-	skel->rodata->heat_start_ns = p->heat_start_ns;
 	skel->rodata->heat_col_ns = p->heat_col_ns;
 	skel->rodata->self_tgid = getpid();
 	skel->rodata->targ_tgid = c->opts->pid;
@@ -316,11 +316,7 @@ static int fslat_start(struct collector *c, char *why, size_t len)
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
 	p->mono_to_real_s = (real.tv_sec - mono.tv_sec) + (real.tv_nsec - mono.tv_nsec) / 1e9;
-	/* One-second columns, wider when the run is longer than the map. */
-	p->heat_start_ns = now_mono_ns();
-	p->heat_col_ns = 1000000000ull;
-	if (c->opts->duration_s > FS_HEAT_COLS)
-		p->heat_col_ns *= (c->opts->duration_s + FS_HEAT_COLS - 1) / FS_HEAT_COLS;
+	p->heat_col_ns = heatmap_col_ns(c->opts->duration_s);
 	p->missing = json_array();
 	p->skel = variant_open_load(c, &loader, &p->kind, p->missing, why, len);
 	if (!p->skel)
@@ -387,6 +383,7 @@ static int fslat_poll(struct collector *c)
 	struct fslat_priv *p = c->priv;
 
 	p->mountinfo_reread = false;
+	heatmap_open(&p->skel->bss->heat_start_ns, c);
 	prune_gone(p);
 	return p->rb ? ring_buffer__poll(p->rb, 0) : 0;
 }
@@ -631,61 +628,19 @@ static json_t *per_op(struct collector *c, struct fslat_priv *p, json_t *hist,
 }
 
 /* report.heatmaps[] "filesystem.latency_heatmap": calls per time column
- * (x, seconds from the collector's start) and log2 latency slot (y, us),
- * from the first to the last non-empty column and slot. */
-static void add_heatmap(struct fslat_priv *p, struct report *r)
+ * and log2 latency slot (us). */
+static void add_heatmap(struct collector *c, struct fslat_priv *p, struct report *r)
 {
-	int nr_cpus = libbpf_num_possible_cpus();
-	size_t nr = FS_HEAT_COLS * HIST_SLOTS, vsize = sizeof(uint64_t) * (nr_cpus > 0 ? nr_cpus : 1);
-	uint32_t *keys;
-	uint64_t *vals, *cells = calloc(nr, sizeof(*cells));
-	long n = probe_map_dump(bpf_map__fd(p->skel->maps.heat), sizeof(*keys), vsize, nr,
-				(void **)&keys, (void **)&vals);
-	int x0 = FS_HEAT_COLS, x1 = -1, y0 = HIST_SLOTS, y1 = -1;
-	json_t *all, *xs, *ys, *counts;
+	static uint64_t counts[HEAT_COLS * HIST_SLOTS];
+	json_t *h;
 
-	for (long i = 0; cells && i < n; i++) {
-		uint64_t sum = 0;
-
-		for (int cpu = 0; cpu < nr_cpus; cpu++)
-			sum += vals[i * nr_cpus + cpu];
-		if (!sum || keys[i] >= nr)
-			continue;
-		cells[keys[i]] = sum;
-		x0 = (int)(keys[i] / HIST_SLOTS) < x0 ? (int)(keys[i] / HIST_SLOTS) : x0;
-		x1 = (int)(keys[i] / HIST_SLOTS) > x1 ? (int)(keys[i] / HIST_SLOTS) : x1;
-		y0 = (int)(keys[i] % HIST_SLOTS) < y0 ? (int)(keys[i] % HIST_SLOTS) : y0;
-		y1 = (int)(keys[i] % HIST_SLOTS) > y1 ? (int)(keys[i] % HIST_SLOTS) : y1;
-	}
-	free(keys);
-	free(vals);
-	if (x1 < 0) {
-		free(cells);
+	if (heatmap_read(bpf_map__fd(p->skel->maps.heat), counts))
 		return;
-	}
-	xs = json_array();
-	ys = json_array();
-	counts = json_array();
-	for (int y = y0; y <= y1; y++)
-		json_array_append_new(ys, json_integer((json_int_t)hist_slot_low(y)));
-	for (int x = x0; x <= x1; x++) {
-		json_t *col = json_array();
-
-		json_array_append_new(xs, json_real(x * (p->heat_col_ns / 1e9)));
-		for (int y = y0; y <= y1; y++)
-			json_array_append_new(col, json_integer((json_int_t)cells[x * HIST_SLOTS + y]));
-		json_array_append_new(counts, col);
-	}
-	free(cells);
-	all = json_object_get(r->doc, "heatmaps");
-	if (!all) {
-		all = json_array();
-		json_object_set_new(r->doc, "heatmaps", all);
-	}
-	json_array_append_new(all, json_pack("{s:s, s:s, s:o, s:s, s:o, s:s, s:o, s:s}",
-		"name", "filesystem.latency_heatmap", "title",
-		"File-system call latency over time (fslat; the last column also holds later calls)",
-		"x", xs, "x_unit", "s", "y", ys, "y_unit", "us", "counts", counts, "source", "fslat"));
+	h = heatmap_json("filesystem.latency_heatmap",
+			 "File-system call latency over time (fslat; the last column also holds "
+			 "later calls)", "us", counts, p->heat_col_ns, c->window_s);
+	if (h)
+		heatmap_append(r->doc, h, "fslat");
 }
 
 static void add_hist(struct report *r, const char *name, const uint64_t *slots, json_t *parts)
@@ -730,7 +685,7 @@ static int fslat_harvest(struct collector *c, struct report *r)
 	add_hist(r, "filesystem.latency", host_slots, by_op);
 	add_hist(r, "filesystem.latency_process", host_slots, by_proc);
 	add_outliers(r, rows, p->slow_ms);
-	add_heatmap(p, r);
+	add_heatmap(c, p, r);
 	json_decref(by_op);
 	json_decref(by_proc);
 	return 0;

@@ -15,7 +15,6 @@ enum fs_op {
 #define FS_MAX_PROC_KEYS 4096   /* (process, operation) rows */
 #define FS_PATH_DEPTH 4         /* dentry names read: the file and 3 parents */
 #define FS_NAME_LEN 48          /* bytes kept of each name */
-#define FS_HEAT_COLS 300        /* time columns of the heat map */
 
 /* Where a call's file is: the dentry names from the file up (names[0] is
  * the file), the super block's device and id, and whether the walk

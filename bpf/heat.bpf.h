@@ -16,13 +16,18 @@
 		__type(value, __u64);					\
 	} NAME SEC(".maps")
 
+/* The window's start (CLOCK_MONOTONIC ns), written by user space when the
+ * collect window opens (heatmap_open): 0 until then. */
+__u64 heat_start_ns = 0;
+
 /* Counts one event of VALUE (in the histogram's unit) that ended at
- * now_ns, in the column of its time since start_ns (col_ns wide; events
- * past the last column go to the last, before the start to the first). */
-static __always_inline void heat_add(void *map, __u64 start_ns, __u64 col_ns, __u64 now_ns,
-				     __u64 value)
+ * now_ns, in the column of its time since heat_start_ns (col_ns wide;
+ * events past the last column go to the last; before the window opened,
+ * to the first). */
+static __always_inline void heat_add(void *map, __u64 col_ns, __u64 now_ns, __u64 value)
 {
-	__u64 col = col_ns && now_ns > start_ns ? (now_ns - start_ns) / col_ns : 0;
+	__u64 start_ns = heat_start_ns;
+	__u64 col = col_ns && start_ns && now_ns > start_ns ? (now_ns - start_ns) / col_ns : 0;
 	__u32 key;
 	__u64 *cnt;
 

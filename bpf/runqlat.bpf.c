@@ -16,6 +16,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "bits.bpf.h"
+#include "heat.bpf.h"
 #include "runqlat.h"
 
 #define TASK_RUNNING 0
@@ -28,6 +29,10 @@ const volatile bool key_by_tid = false;  /* classic variant: no tgid at hand */
 /* Thursday's knobs (off on Tuesday, so the health probe stays cheap). */
 const volatile bool per_cgroup = false;
 const volatile bool outliers = false;
+/* Thursday's heat map: waits per time column of heat_col_ns and log2
+ * latency. */
+const volatile bool heatmap = false;
+const volatile __u64 heat_col_ns = 1000000000;
 
 /* Raised by user space to the smallest of the slowest N it holds, so the
  * ring buffer carries only waits that can still enter the list. */
@@ -87,6 +92,8 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
+
+HEAT_MAP(heat);
 
 static const struct rq_proc zero_proc;
 static const struct rq_cgroup zero_cgroup;
@@ -158,6 +165,8 @@ static __always_inline void record(__u64 delta_ns, __u32 tid, __u32 tgid, const 
 	v = bpf_map_lookup_elem(&hist_cpu, &key);
 	if (v)
 		__sync_fetch_and_add(v, 1);
+	if (heatmap)
+		heat_add(&heat, heat_col_ns, bpf_ktime_get_ns(), delta_ns / 1000);
 	count(RQ_EVENTS);
 	e = proc_entry(key_by_tid ? tid : tgid);
 	if (!e)

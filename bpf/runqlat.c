@@ -17,6 +17,7 @@
 #include "bpf/runqlat.h"
 #include "lib/cgroupfs.h"
 #include "lib/hist.h"
+#include "lib/heatmap.h"
 #include "lib/util.h"
 #include "runqlat.skel.h"
 
@@ -35,6 +36,8 @@ struct runqlat_priv {
 	/* Thursday's knobs: per-cgroup histograms, the slowest N waits */
 	bool per_cgroup;
 	int nr_outliers;
+	bool heatmap;                   /* time x latency counts (Thursday) */
+	uint64_t heat_col_ns;
 	const char *drill_down_off;     /* why the knobs could not apply, or NULL */
 	struct ring_buffer *rb;
 	struct rq_outlier *outliers;    /* the slowest first, nr_kept of them */
@@ -61,6 +64,10 @@ static void knobs(void *s, struct collector *c, enum attach_kind kind)
 	skel->rodata->key_by_tid = classic;
 	skel->rodata->per_cgroup = p->per_cgroup && !classic;
 	skel->rodata->outliers = p->nr_outliers > 0 && !classic;
+	skel->rodata->heatmap = p->heatmap;
+	skel->rodata->heat_col_ns = p->heat_col_ns;
+	if (!p->heatmap)
+		bpf_map__set_max_entries(skel->maps.heat, 1);
 	p->drill_down_off = classic && (p->per_cgroup || p->nr_outliers) ?
 		"classic tracepoints give no task pointers: no cgroup and no CPU holder" : NULL;
 	/* Tuesday's run keeps the drill-down maps at their smallest. */
@@ -133,6 +140,8 @@ static int runqlat_start(struct collector *c, char *why, size_t len)
 	p->nr_cpus = probe_nr_cpus();
 	p->per_cgroup = collector_knob(c, "per_cgroup", 0) != 0;
 	p->nr_outliers = (int)collector_knob(c, "outliers", 0);
+	p->heatmap = collector_knob(c, "heatmap", 0) != 0;
+	p->heat_col_ns = heatmap_col_ns(c->opts->duration_s);
 	if (p->nr_outliers < 0 || p->nr_outliers > MAX_OUTLIERS) {
 		snprintf(why, len, "knob outliers: %d is not within 0..%d", p->nr_outliers,
 			 MAX_OUTLIERS);
@@ -160,6 +169,7 @@ static int runqlat_poll(struct collector *c)
 
 	if (p->rb)
 		ring_buffer__poll(p->rb, 0);
+	heatmap_open(&p->skel->bss->heat_start_ns, c);
 	if (!text)
 		return -errno;
 	line = strstr(text, "\nprocs_running ");
@@ -394,6 +404,21 @@ static void harvest_drill_down(struct collector *c, struct runqlat_priv *p, stru
 		"source", "runqlat", "columns", columns, "rows", rows));
 }
 
+/* report.heatmaps[] "cpu.runq_latency_heatmap", with the heatmap knob. */
+static void add_heatmap(struct collector *c, struct runqlat_priv *p, struct report *r)
+{
+	static uint64_t counts[HEAT_COLS * HIST_SLOTS];
+	json_t *h;
+
+	if (!p->heatmap || heatmap_read(bpf_map__fd(p->skel->maps.heat), counts))
+		return;
+	h = heatmap_json("cpu.runq_latency_heatmap", "Run-queue latency over time (runqlat; "
+			 "the last column also holds later waits)", "us", counts, p->heat_col_ns,
+			 c->window_s);
+	if (h)
+		heatmap_append(r->doc, h, "runqlat");
+}
+
 static int runqlat_harvest(struct collector *c, struct report *r)
 {
 	struct runqlat_priv *p = c->priv;
@@ -424,6 +449,7 @@ static int runqlat_harvest(struct collector *c, struct report *r)
 		      "keyed_by_tid", p->kind == ATTACH_TRACEPOINT);
 	json_object_set(m, "missing_probes", p->missing);
 	harvest_drill_down(c, p, r, m);
+	add_heatmap(c, p, r);
 	json_object_set_new(report_get(r, "measurements"), "runqlat", m);
 	hist_append(report_get(r, "histograms"), h_cpu);
 	hist_append(report_get(r, "histograms"), h_proc);

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf/collector.h"
 #include "lib/hist.h"
 
 #define NS_PER_S 1000000000ull
@@ -20,6 +21,12 @@ uint64_t heatmap_col_ns(double planned_window_s)
 	uint64_t steps = (uint64_t)ceil(col_ns / MIN_COL_NS);
 
 	return (steps ? steps : 1) * MIN_COL_NS;
+}
+
+void heatmap_open(unsigned long long *heat_start_ns, const struct collector *c)
+{
+	if (!*heat_start_ns && c->started_s > 0)
+		*heat_start_ns = (unsigned long long)(c->started_s * NS_PER_S);
 }
 
 int heatmap_read(int map_fd, uint64_t *counts)
@@ -92,4 +99,16 @@ json_t *heatmap_json(const char *name, const char *title, const char *y_unit,
 	return json_pack("{s:s, s:s, s:s, s:s, s:f, s:o, s:o, s:o}", "name", name, "title",
 			 title ? title : name, "x_unit", "s", "y_unit", y_unit, "column_s", col_s,
 			 "x", xs, "y", ys, "counts", cols);
+}
+
+void heatmap_append(json_t *doc, json_t *h, const char *source)
+{
+	json_t *all = json_object_get(doc, "heatmaps");
+
+	if (!all) {
+		all = json_array();
+		json_object_set_new(doc, "heatmaps", all);
+	}
+	json_object_set_new(h, "source", json_string(source));
+	json_array_append_new(all, h);
 }

@@ -16,6 +16,11 @@
 /* The column width in ns for a planned window: the window over
  * HEAT_TARGET_COLS, at least 100 ms, rounded up to whole 100 ms. */
 uint64_t heatmap_col_ns(double planned_window_s);
+/* Opens the heat map's time axis at the collector's window start (the
+ * BPF object's heat_start_ns, from bpf/heat.bpf.h), once: call it from
+ * the collector's poll, which runs only while the window is open. */
+struct collector;
+void heatmap_open(unsigned long long *heat_start_ns, const struct collector *c);
 /* Sums a per-CPU HEAT_MAP (by its fd) over the CPUs into
  * counts[HEAT_COLS * HIST_SLOTS]. 0 or -errno. */
 int heatmap_read(int map_fd, uint64_t *counts);
@@ -25,5 +30,8 @@ int heatmap_read(int map_fd, uint64_t *counts);
  * one. NULL when nothing was counted. Returns a new reference. */
 json_t *heatmap_json(const char *name, const char *title, const char *y_unit,
 		     const uint64_t *counts, uint64_t col_ns, double window_s);
+/* Appends heat map h (taken) to doc's "heatmaps" array, made when absent,
+ * with "source" naming the collector. */
+void heatmap_append(json_t *doc, json_t *h, const char *source);
 
 #endif

@@ -9,7 +9,9 @@
 # one by one with each other, so spinners hold the CPU at most of their
 # waits; A's compete as one group against everything else). The per-cgroup
 # histogram must hold A's cgroup, queued at least 1 thread-second per
-# second. With the knobs off (Tuesday), neither appears.
+# second. The heat map (knob "heatmap") counts every wait the histogram
+# does, in columns within the window. With the knobs off (Tuesday), none
+# of them appears.
 . tests/lib.sh
 . tests/tuesday_lib.sh
 need_root
@@ -30,7 +32,7 @@ cat > "$SCRATCH/pb.json" <<JSON
 { "name": "xcheck-runqslower", "description": "Thursday's cpu drill-down knobs",
   "stages": [ { "id": "thursday", "title": "one probe",
     "steps": [ { "id": "probe", "run": "collect", "weight": 1, "collectors": ["runqlat"],
-                 "knobs": { "runqlat": { "outliers": 100, "per_cgroup": true } } } ] } ] }
+                 "knobs": { "runqlat": { "outliers": 100, "per_cgroup": true, "heatmap": true } } } ] } ] }
 JSON
 sh -c "echo \$\$ > '$cg/cgroup.procs' && exec '$WORKLOADS/c_spinners' 14" > /dev/null &
 wl=$!
@@ -44,6 +46,16 @@ grep -qx "$wl" "$cg/cgroup.procs" || fail "c_spinners $wl is not in $cg"
 unpack "$SCRATCH/x.tar.gz"
 
 [ "$(jqr .collectors.runqlat.status)" = ok ] || fail "runqlat: $(jqr -c .collectors.runqlat)"
+heat='.heatmaps[] | select(.name == "cpu.runq_latency_heatmap")'
+cells=$(jqr "[$heat | .counts[][]] | add")
+waits=$(jqr .measurements.runqlat.latency_us.count)
+[ "$cells" = "$waits" ] || fail "the heat map holds $cells waits, the histogram $waits"
+window=$(jqr .collectors.runqlat.window_s)
+[ "$(jqr "[$heat | .x[]] | max <= $window")" = true ] ||
+	fail "heat-map columns past the $window s window: $(jqr -c "$heat | .x")"
+[ "$(jqr "[$heat | .y[]] | max >= 1024")" = true ] || fail "no waits of 1 ms or more in the heat map"
+echo "heat map: $cells waits in $(jqr "$heat | .x | length") columns of $(jqr "$heat | .column_s") s"
+
 rows='.outliers[] | select(.name == "cpu.runq_outliers") | .rows[]'
 jqr "$rows | \"\(.latency_us) us  \(.comm)/\(.pid)/\(.tid) [\(.cgroup)] cpu \(.cpu) held by \(.holder_comm)/\(.holder_pid)/\(.holder_tid)\"" |
 	head -8
@@ -71,10 +83,11 @@ awk -v s="$share" 'BEGIN { exit !(s >= 1) }' || fail "/$name queued only $share 
 	fail "no cpu.runq_latency_cgroup entry for /$name"
 [ "$(jqr .measurements.runqlat.lost_events)" = 0 ] || fail "lost events"
 echo "per cgroup: /$name queued $share thread-s/s"
-
 # Tuesday (no knobs): no outliers, no per-cgroup section.
 pb=$(xcheck_playbook runqlat)
 "$FRIDAY" run -d 2 --playbook "$pb" -o "$SCRATCH/t.tar.gz" > /dev/null 2>&1 || fail "tuesday run failed"
 unpack "$SCRATCH/t.tar.gz"
 [ "$(jqr '.outliers | length')" = 0 ] || fail "outliers without the knob"
 [ "$(jqr '.measurements.runqlat.per_cgroup')" = null ] || fail "per_cgroup without the knob"
+[ "$(jqr '[.heatmaps // [] | .[] | select(.name == "cpu.runq_latency_heatmap")] | length')" = 0 ] ||
+	fail "a run-queue heat map without the knob"
