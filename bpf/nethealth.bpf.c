@@ -432,7 +432,10 @@ static __always_inline int on_retransmit(const struct sock *sk, const struct sk_
 
 	if (!c || !c->target)
 		return 0;
-	/* For connections still open at the end: their ratio so far. */
+	/* For connections still open at the end: their ratio so far, and
+	 * who holds them (an accepted socket has one once accept() ran). */
+	if (!c->ino)
+		c->ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
 	c->last_segs_out = BPF_CORE_READ(tcp_sk_of(sk), segs_out);
 	c->last_retrans = BPF_CORE_READ(tcp_sk_of(sk), total_retrans);
 	count(NET_RETRANS_EVENTS, 1);

@@ -10,10 +10,12 @@
  * lifetime histograms into report.measurements.nethealth,
  * report.histograms[] and report.outliers[]. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -239,6 +241,9 @@ struct peer_row {
 	struct net_peer_key k;
 	struct net_peer v;
 	uint64_t open_segs_out, open_retrans;   /* open connections, to their last retransmit */
+	uint64_t ino;          /* an open socket of the row, to find its holder */
+	uint32_t holder_pid;   /* the process that holds it (/proc/PID/fd), 0: none */
+	char holder_comm[NET_COMM_LEN];
 };
 
 /* Trouble first: retransmits, then resets, then failed connects, then
@@ -264,17 +269,27 @@ static json_t *peer_json(struct net_priv *p, const struct peer_row *row, double 
 	const struct net_server *srv = row->k.dir == NET_DIR_PASSIVE && !row->k.tgid ?
 				       server_of(p, row->k.family, row->k.port) : NULL;
 	char remote[80], addr[INET6_ADDRSTRLEN], comm[NET_COMM_LEN + 1];
+	uint32_t pid = row->k.tgid;
+	const char *pid_from = NULL;
 	json_t *j;
 
 	endpoint_text(row->k.family, row->k.addr, row->k.port, remote, sizeof(remote));
 	addr_text(row->k.family, row->k.addr, addr, sizeof(addr));
-	probe_comm(comm, sizeof(comm), srv ? srv->comm : v->comm, sizeof(v->comm));
+	probe_comm(comm, sizeof(comm), v->comm, sizeof(v->comm));
+	if (!pid && row->holder_pid) {
+		pid = row->holder_pid;
+		probe_comm(comm, sizeof(comm), row->holder_comm, sizeof(row->holder_comm));
+		pid_from = "holds the socket at the end of the window (/proc/PID/fd)";
+	} else if (!pid && srv) {
+		pid = srv->pid;
+		probe_comm(comm, sizeof(comm), srv->comm, sizeof(srv->comm));
+		pid_from = "closed an accepted connection on this port in the window";
+	}
 	j = json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
 		      "s:I, s:f, s:f}",
 		      "remote", remote, "address", addr, "port", row->k.port,
 		      "family", row->k.family == 10 ? "ipv6" : "ipv4",
-		      "direction", dir_name(row->k.dir), "pid", (int)(srv ? srv->pid : row->k.tgid),
-		      "comm", comm,
+		      "direction", dir_name(row->k.dir), "pid", (int)pid, "comm", comm,
 		      "connects", (json_int_t)v->connects, "connect_fails", (json_int_t)v->connect_fails,
 		      "accepts", (json_int_t)v->accepts, "closes", (json_int_t)v->closes,
 		      "retrans_segs", (json_int_t)v->retrans_segs,
@@ -299,9 +314,8 @@ static json_t *peer_json(struct net_priv *p, const struct peer_row *row, double 
 		"lifetime_ms_avg", v->closes ? v->lifetime_us / 1e3 / v->closes : 0.0,
 		"connect_ms_avg", v->connects ? v->connect_us / 1e3 / v->connects : 0.0,
 		"connect_ms_max", v->connect_us_max / 1e3));
-	if (srv)
-		json_object_set_new(j, "pid_from", json_string("closed an accepted connection on "
-				    "this port in the window"));
+	if (pid_from)
+		json_object_set_new(j, "pid_from", json_string(pid_from));
 	return j;
 }
 
@@ -326,11 +340,63 @@ static void open_conns(struct net_priv *p, struct peer_row *rows, long nr_rows)
 				continue;
 			rows[r].open_segs_out += c->last_segs_out - c->base_segs_out;
 			rows[r].open_retrans += c->last_retrans - c->base_retrans;
+			if (c->ino)
+				rows[r].ino = c->ino;
 			break;
 		}
 	}
 	free(keys);
 	free(vals);
+}
+
+/* The processes holding the sockets of the top rows that name none (seen
+ * first at a retransmit: opened before the window, or accepted), from
+ * /proc/PID/fd links "socket:[INODE]", as ss -p finds them; sockets of
+ * every network namespace share one inode space. One pass over /proc. */
+static void find_holders(struct peer_row *rows, long n)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *d;
+	long want = 0;
+
+	for (long i = 0; i < n && i < NET_TOP_PEERS; i++)
+		want += rows[i].ino && !rows[i].k.tgid;
+	while (want && proc && (d = readdir(proc))) {
+		char path[300], link[64];
+		DIR *fds;
+		struct dirent *f;
+		uint32_t pid = (uint32_t)strtoul(d->d_name, NULL, 10);
+
+		if (!pid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u/fd", pid);
+		if (!(fds = opendir(path)))
+			continue;
+		while ((f = readdir(fds))) {
+			unsigned long long ino;
+			ssize_t len;
+
+			snprintf(path, sizeof(path), "/proc/%u/fd/%s", pid, f->d_name);
+			len = readlink(path, link, sizeof(link) - 1);
+			if (len <= 0)
+				continue;
+			link[len] = '\0';
+			if (sscanf(link, "socket:[%llu]", &ino) != 1)
+				continue;
+			for (long i = 0; i < n && i < NET_TOP_PEERS; i++) {
+				if (rows[i].ino != ino || rows[i].holder_pid || rows[i].k.tgid)
+					continue;
+				rows[i].holder_pid = pid;
+				snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+				if (read_file(path, rows[i].holder_comm, sizeof(rows[i].holder_comm)) > 0)
+					rows[i].holder_comm[strcspn(rows[i].holder_comm, "\n")] = '\0';
+				want--;
+			}
+		}
+		closedir(fds);
+	}
+	if (proc)
+		closedir(proc);
 }
 
 /* Every peer row, the top ones into measurements; the totals of all. */
@@ -352,6 +418,8 @@ static json_t *peers_harvest(struct net_priv *p, double window_s, size_t *nr_row
 		open_conns(p, rows, n);
 	if (rows)
 		qsort(rows, n, sizeof(*rows), cmp_peer);
+	if (rows)
+		find_holders(rows, n);
 	for (long i = 0; rows && i < n && i < NET_TOP_PEERS; i++)
 		json_array_append_new(arr, peer_json(p, &rows[i], window_s));
 	*nr_rows = n > 0 ? (size_t)n : 0;
