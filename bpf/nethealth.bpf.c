@@ -180,7 +180,8 @@ static __always_inline struct net_conn *conn_get(const struct sock *sk)
 	return bpf_map_lookup_elem(&conns, &key);
 }
 
-static __always_inline void fill_addrs(const struct sock *sk, struct net_conn *c, struct net_event *e)
+static __always_inline void fill_addrs(const struct sock *sk, struct net_conn *c,
+				       struct net_event *e)
 {
 	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);

@@ -535,13 +535,17 @@ static json_t *drops_harvest(struct net_priv *p, double window_s)
 {
 	struct { struct net_reason v; uint32_t reason; } rows[NET_MAX_REASONS];
 	int fd = bpf_map__fd(p->skel->maps.reasons);
-	struct btf *btf = btf__load_vmlinux_btf();
-	int enum_id = btf ? btf__find_by_name_kind(btf, "skb_drop_reason", BTF_KIND_ENUM) : -1;
+	/* Parsed once per run: a drill-down harvests again. */
+	static struct btf *btf;
+	int enum_id;
 	json_t *arr = json_array();
 	uint64_t total = 0, addrs[NET_MAX_REASONS];
 	static char where[NET_MAX_REASONS][160];
 	size_t n = 0;
 
+	if (!btf)
+		btf = btf__load_vmlinux_btf();
+	enum_id = btf ? btf__find_by_name_kind(btf, "skb_drop_reason", BTF_KIND_ENUM) : -1;
 	for (uint32_t r = 0; r < NET_MAX_REASONS; r++) {
 		struct net_reason v;
 
@@ -566,7 +570,6 @@ static json_t *drops_harvest(struct net_priv *p, double window_s)
 			"per_s", window_s > 0 ? rows[i].v.count / window_s : 0.0,
 			"last_location", where[i]));
 	}
-	btf__free(btf);
 	return json_pack("{s:I, s:f, s:b, s:o}", "total", (json_int_t)total,
 			 "per_s", window_s > 0 ? total / window_s : 0.0,
 			 "reasons_named", enum_id > 0, "reasons", arr);
