@@ -34,6 +34,7 @@
 #define NET_TOP_OUTLIERS 25
 #define NET_NR_NETSTAT 6
 #define NET_MAX_SERVERS 64
+#define NET_HEAT_MAX_S 3600     /* heat-map columns: one per second of window */
 
 /* The window's deltas of friday's own network namespace. */
 static const char *const netstat_names[NET_NR_NETSTAT] = {
@@ -73,6 +74,8 @@ struct net_priv {
 	int netstat_err;
 	uint64_t cgid;
 	uint64_t start_ns;          /* CLOCK_MONOTONIC, as bpf_ktime_get_ns */
+	uint32_t (*heat)[HIST_SLOTS];   /* connects per second of window and log2 us */
+	size_t heat_cols;
 };
 
 static void *open_skel(void) { return nethealth_bpf__open(); }
@@ -86,8 +89,16 @@ static void knobs(void *s, struct collector *c, enum attach_kind kind)
 	struct nethealth_bpf *skel = s;
 	struct net_priv *p = c->priv;
 
+	char text[64];
+	unsigned lo, hi;
+
 	skel->rodata->targ_tgid = c->opts ? c->opts->pid : 0;
 	skel->rodata->targ_cgid = p->cgid;
+	if (read_file("/proc/sys/net/ipv4/ip_local_port_range", text, sizeof(text)) > 0 &&
+	    sscanf(text, "%u %u", &lo, &hi) == 2 && lo <= hi && hi < 65536) {
+		skel->rodata->ephemeral_lo = lo;
+		skel->rodata->ephemeral_hi = hi;
+	}
 }
 
 static const struct variant_ops loader = {
@@ -150,6 +161,29 @@ static const struct net_server *server_of(struct net_priv *p, uint16_t family, u
 	return NULL;
 }
 
+/* A connect in the heat map: its second of the window, its log2 bucket. */
+static void heat_add(struct net_priv *p, const struct net_event *e)
+{
+	uint64_t col = e->time_ns > p->start_ns ? (e->time_ns - p->start_ns) / 1000000000ull : 0;
+	size_t slot = 0;
+
+	if (col >= NET_HEAT_MAX_S)
+		return;
+	if (col >= p->heat_cols) {
+		size_t n = col + 16 < NET_HEAT_MAX_S ? col + 16 : NET_HEAT_MAX_S;
+		uint32_t (*h)[HIST_SLOTS] = realloc(p->heat, n * sizeof(*h));
+
+		if (!h)
+			return;
+		memset(h + p->heat_cols, 0, (n - p->heat_cols) * sizeof(*h));
+		p->heat = h;
+		p->heat_cols = n;
+	}
+	for (uint64_t v = e->connect_us; v > 1 && slot + 1 < HIST_SLOTS; v >>= 1)
+		slot++;
+	p->heat[col][slot]++;
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct net_priv *p = ctx;
@@ -157,6 +191,8 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*e))
 		return 0;
+	if (e->kind == NET_EV_CONNECT)
+		heat_add(p, e);
 	if (e->kind == NET_EV_CLOSE && e->dir == NET_DIR_PASSIVE && e->pid)
 		server_seen(p, e);
 	if (e->kind == NET_EV_CONNECT || e->failed)
@@ -619,20 +655,21 @@ static json_t *event_row(struct net_priv *p, const struct net_event *e, bool lif
 			 (int)e->segs_out);
 }
 
-/* report.outliers[]: optional in the contract, so made on first use. */
-static json_t *outliers_array(struct report *r)
+/* report.outliers[] and heatmaps[]: optional in the contract (not made by
+ * report_new), so made on first use. */
+static json_t *optional_array(struct report *r, const char *key)
 {
-	json_t *a = json_object_get(r->doc, "outliers");
+	json_t *a = json_object_get(r->doc, key);
 
 	if (!json_is_array(a)) {
 		a = json_array();
-		json_object_set_new(r->doc, "outliers", a);
+		json_object_set_new(r->doc, key, a);
 	}
 	return a;
 }
 
-/* A name not yet used in report.outliers[] or histograms[] (ARRAY): a
- * collector run again by a Thursday drill-down keeps its tables apart. */
+/* A name not yet used in report.ARRAY[] (histograms, outliers, heatmaps):
+ * a collector run again by a Thursday drill-down keeps its tables apart. */
 static void unique_name(struct report *r, const char *array, const char *base, char *out,
 			size_t len)
 {
@@ -642,8 +679,8 @@ static void unique_name(struct report *r, const char *array, const char *base, c
 		size_t i;
 		bool used = false;
 
-		json_array_foreach(strcmp(array, "outliers") ? report_get(r, array) :
-				   outliers_array(r), i, x)
+		json_array_foreach(!strcmp(array, "histograms") ? report_get(r, array) :
+				   optional_array(r, array), i, x)
 			used |= !strcmp(json_string_value(json_object_get(x, "name")) ?: "", out);
 		if (!used)
 			return;
@@ -692,8 +729,48 @@ static void outliers_harvest(struct net_priv *p, struct report *r)
 		o = json_pack("{s:s, s:s, s:s, s:o, s:o}", "name", name, "title", tabs[t].title,
 			      "source", "nethealth", "columns", cols, "rows", rows);
 		tag_step(r, o);
-		json_array_append_new(outliers_array(r), o);
+		json_array_append_new(optional_array(r, "outliers"), o);
 	}
+}
+
+/* Connect latency over the window (TH-08): seconds across, log2 buckets
+ * of microseconds up, only the rows from the lowest to the highest used. */
+static void heatmap_harvest(struct net_priv *p, struct report *r, double window_s)
+{
+	size_t cols = (size_t)(window_s + 1), lo = HIST_SLOTS, hi = 0;
+	json_t *xs, *ys, *counts, *h;
+	char name[64];
+
+	if (cols > p->heat_cols)
+		cols = p->heat_cols;
+	for (size_t c = 0; c < cols; c++)
+		for (size_t s = 0; s < HIST_SLOTS; s++)
+			if (p->heat[c][s]) {
+				lo = s < lo ? s : lo;
+				hi = s > hi ? s : hi;
+			}
+	if (lo > hi)
+		return;
+	xs = json_array();
+	ys = json_array();
+	counts = json_array();
+	for (size_t s = lo; s <= hi; s++)
+		json_array_append_new(ys, json_integer((json_int_t)hist_slot_low(s)));
+	for (size_t c = 0; c < cols; c++) {
+		json_t *col = json_array();
+
+		json_array_append_new(xs, json_integer((json_int_t)c));
+		for (size_t s = lo; s <= hi; s++)
+			json_array_append_new(col, json_integer(p->heat[c][s]));
+		json_array_append_new(counts, col);
+	}
+	unique_name(r, "heatmaps", "network.connect_latency", name, sizeof(name));
+	h = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "name", name, "title",
+		      "TCP connect latency over the window (connects per second and log2 bucket)",
+		      "source", "nethealth", "x_unit", "s", "y_unit", "us", "x", xs, "y", ys,
+		      "counts", counts);
+	tag_step(r, h);
+	json_array_append_new(optional_array(r, "heatmaps"), h);
 }
 
 static void append_hist(struct report *r, json_t *h)
@@ -781,6 +858,7 @@ static int net_harvest(struct collector *c, struct report *r)
 	append_hist(r, h_conn);
 	append_hist(r, h_life);
 	outliers_harvest(p, r);
+	heatmap_harvest(p, r, c->window_s);
 	return 0;
 }
 
@@ -791,6 +869,7 @@ static void net_destroy(struct collector *c)
 	if (!p)
 		return;
 	ring_buffer__free(p->rb);
+	free(p->heat);
 	if (p->skel)
 		nethealth_bpf__destroy(p->skel);
 	json_decref(p->missing);

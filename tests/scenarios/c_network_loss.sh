@@ -23,7 +23,8 @@
 need_root
 
 lossy_link 10
-port=$((20000 + $$ % 20000))
+# Service ports below the ephemeral range, as services have them.
+port=$((20000 + $$ % 10000))
 ip netns exec "$NS_S" "$WORKLOADS/c_tcp_transfer" server $port 1000000 > /dev/null &
 srv=$!
 at_exit "kill $srv 2>/dev/null"
@@ -71,13 +72,14 @@ step=$(jqr '.stages[] | select(.id == "thursday") | .steps[] | select(.id == "ne
 # Tuesday's tables keep their names; the drill-down's have their own.
 [ "$(jqr '[.histograms[] | select(.name == "network.connect_latency") | .step] | join(",")')" = \
 	health-probes ] || fail "Tuesday's network.connect_latency"
-drill=$(jqr '[(.histograms + .outliers)[] | select(.step == "network-drill-down") | .name] | join(" ")')
+drill=$(jqr '[(.histograms + .outliers + .heatmaps)[] | select(.step == "network-drill-down") |
+	.name] | join(" ")')
 echo "drill-down tables: $drill"
 [ -n "$drill" ] || fail "the drill-down made no histogram or outlier table"
 for n in $drill; do
 	case "$n" in network.*-2) ;; *) fail "drill-down table $n is not kept apart (NAME-2)" ;; esac
 	[ -f "$REPORT_DIR/histograms/$n.json" ] || [ -f "$REPORT_DIR/outliers/$n.json" ] ||
-		fail "no file for $n"
+		[ -f "$REPORT_DIR/heatmaps/$n.json" ] || fail "no file for $n"
 done
 grep -q "Longest-lived TCP connections" "$REPORT_DIR/report.html" ||
 	fail "report.html lacks the connections table"
