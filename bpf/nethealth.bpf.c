@@ -71,6 +71,11 @@ struct {
 	__uint(max_entries, NET_RINGBUF_BYTES);
 } events SEC(".maps");
 
+/* The ephemeral port range (net.ipv4.ip_local_port_range, set before
+ * load): the end of a connection whose port is in it is the client's. */
+const volatile __u16 ephemeral_lo = 32768;
+const volatile __u16 ephemeral_hi = 60999;
+
 /* Non-zero when -p or --cgroup is set: sockets count only when the target
  * opened them (connect) or closed them (close) in the window. */
 static __always_inline bool filtering(void)
@@ -100,9 +105,14 @@ static __always_inline struct tcp_sock *tcp_sk_of(const struct sock *sk)
 	return (struct tcp_sock *)sk;
 }
 
+static __always_inline bool ephemeral(__u16 port)
+{
+	return port >= ephemeral_lo && port <= ephemeral_hi;
+}
+
 /* The remote end of a socket, as a peer key (see nethealth.h). A socket
- * whose direction is unknown is keyed by the lower of its two ports,
- * which is the service's port in the usual case of an ephemeral client. */
+ * whose direction is unknown is keyed by its service port: the one of the
+ * two outside the ephemeral range, else the lower. */
 static __always_inline void peer_key(const struct sock *sk, __u32 dir, __u32 tgid,
 				     struct net_peer_key *k)
 {
@@ -124,6 +134,8 @@ static __always_inline void peer_key(const struct sock *sk, __u32 dir, __u32 tgi
 		k->port = rport;
 	else if (dir == NET_DIR_PASSIVE)
 		k->port = lport;
+	else if (ephemeral(lport) != ephemeral(rport))
+		k->port = ephemeral(lport) ? rport : lport;
 	else
 		k->port = lport < rport ? lport : rport;
 }
@@ -180,7 +192,8 @@ static __always_inline struct net_conn *conn_get(const struct sock *sk)
 	return bpf_map_lookup_elem(&conns, &key);
 }
 
-static __always_inline void fill_addrs(const struct sock *sk, struct net_conn *c, struct net_event *e)
+static __always_inline void fill_addrs(const struct sock *sk, struct net_conn *c,
+				       struct net_event *e)
 {
 	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
@@ -432,7 +445,10 @@ static __always_inline int on_retransmit(const struct sock *sk, const struct sk_
 
 	if (!c || !c->target)
 		return 0;
-	/* For connections still open at the end: their ratio so far. */
+	/* For connections still open at the end: their ratio so far, and
+	 * who holds them (an accepted socket has one once accept() ran). */
+	if (!c->ino)
+		c->ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
 	c->last_segs_out = BPF_CORE_READ(tcp_sk_of(sk), segs_out);
 	c->last_retrans = BPF_CORE_READ(tcp_sk_of(sk), total_retrans);
 	count(NET_RETRANS_EVENTS, 1);

@@ -10,10 +10,12 @@
  * lifetime histograms into report.measurements.nethealth,
  * report.histograms[] and report.outliers[]. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -32,6 +34,7 @@
 #define NET_TOP_OUTLIERS 25
 #define NET_NR_NETSTAT 6
 #define NET_MAX_SERVERS 64
+#define NET_HEAT_MAX_S 3600     /* heat-map columns: one per second of window */
 
 /* The window's deltas of friday's own network namespace. */
 static const char *const netstat_names[NET_NR_NETSTAT] = {
@@ -71,6 +74,8 @@ struct net_priv {
 	int netstat_err;
 	uint64_t cgid;
 	uint64_t start_ns;          /* CLOCK_MONOTONIC, as bpf_ktime_get_ns */
+	uint32_t (*heat)[HIST_SLOTS];   /* connects per second of window and log2 us */
+	size_t heat_cols;
 };
 
 static void *open_skel(void) { return nethealth_bpf__open(); }
@@ -84,8 +89,16 @@ static void knobs(void *s, struct collector *c, enum attach_kind kind)
 	struct nethealth_bpf *skel = s;
 	struct net_priv *p = c->priv;
 
+	char text[64];
+	unsigned lo, hi;
+
 	skel->rodata->targ_tgid = c->opts ? c->opts->pid : 0;
 	skel->rodata->targ_cgid = p->cgid;
+	if (read_file("/proc/sys/net/ipv4/ip_local_port_range", text, sizeof(text)) > 0 &&
+	    sscanf(text, "%u %u", &lo, &hi) == 2 && lo <= hi && hi < 65536) {
+		skel->rodata->ephemeral_lo = lo;
+		skel->rodata->ephemeral_hi = hi;
+	}
 }
 
 static const struct variant_ops loader = {
@@ -148,6 +161,29 @@ static const struct net_server *server_of(struct net_priv *p, uint16_t family, u
 	return NULL;
 }
 
+/* A connect in the heat map: its second of the window, its log2 bucket. */
+static void heat_add(struct net_priv *p, const struct net_event *e)
+{
+	uint64_t col = e->time_ns > p->start_ns ? (e->time_ns - p->start_ns) / 1000000000ull : 0;
+	size_t slot = 0;
+
+	if (col >= NET_HEAT_MAX_S)
+		return;
+	if (col >= p->heat_cols) {
+		size_t n = col + 16 < NET_HEAT_MAX_S ? col + 16 : NET_HEAT_MAX_S;
+		uint32_t (*h)[HIST_SLOTS] = realloc(p->heat, n * sizeof(*h));
+
+		if (!h)
+			return;
+		memset(h + p->heat_cols, 0, (n - p->heat_cols) * sizeof(*h));
+		p->heat = h;
+		p->heat_cols = n;
+	}
+	for (uint64_t v = e->connect_us; v > 1 && slot + 1 < HIST_SLOTS; v >>= 1)
+		slot++;
+	p->heat[col][slot]++;
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct net_priv *p = ctx;
@@ -155,6 +191,8 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*e))
 		return 0;
+	if (e->kind == NET_EV_CONNECT)
+		heat_add(p, e);
 	if (e->kind == NET_EV_CLOSE && e->dir == NET_DIR_PASSIVE && e->pid)
 		server_seen(p, e);
 	if (e->kind == NET_EV_CONNECT || e->failed)
@@ -239,6 +277,9 @@ struct peer_row {
 	struct net_peer_key k;
 	struct net_peer v;
 	uint64_t open_segs_out, open_retrans;   /* open connections, to their last retransmit */
+	uint64_t ino;          /* an open socket of the row, to find its holder */
+	uint32_t holder_pid;   /* the process that holds it (/proc/PID/fd), 0: none */
+	char holder_comm[NET_COMM_LEN];
 };
 
 /* Trouble first: retransmits, then resets, then failed connects, then
@@ -264,17 +305,27 @@ static json_t *peer_json(struct net_priv *p, const struct peer_row *row, double 
 	const struct net_server *srv = row->k.dir == NET_DIR_PASSIVE && !row->k.tgid ?
 				       server_of(p, row->k.family, row->k.port) : NULL;
 	char remote[80], addr[INET6_ADDRSTRLEN], comm[NET_COMM_LEN + 1];
+	uint32_t pid = row->k.tgid;
+	const char *pid_from = NULL;
 	json_t *j;
 
 	endpoint_text(row->k.family, row->k.addr, row->k.port, remote, sizeof(remote));
 	addr_text(row->k.family, row->k.addr, addr, sizeof(addr));
-	probe_comm(comm, sizeof(comm), srv ? srv->comm : v->comm, sizeof(v->comm));
+	probe_comm(comm, sizeof(comm), v->comm, sizeof(v->comm));
+	if (!pid && row->holder_pid) {
+		pid = row->holder_pid;
+		probe_comm(comm, sizeof(comm), row->holder_comm, sizeof(row->holder_comm));
+		pid_from = "holds the socket at the end of the window (/proc/PID/fd)";
+	} else if (!pid && srv) {
+		pid = srv->pid;
+		probe_comm(comm, sizeof(comm), srv->comm, sizeof(srv->comm));
+		pid_from = "closed an accepted connection on this port in the window";
+	}
 	j = json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
 		      "s:I, s:f, s:f}",
 		      "remote", remote, "address", addr, "port", row->k.port,
 		      "family", row->k.family == 10 ? "ipv6" : "ipv4",
-		      "direction", dir_name(row->k.dir), "pid", (int)(srv ? srv->pid : row->k.tgid),
-		      "comm", comm,
+		      "direction", dir_name(row->k.dir), "pid", (int)pid, "comm", comm,
 		      "connects", (json_int_t)v->connects, "connect_fails", (json_int_t)v->connect_fails,
 		      "accepts", (json_int_t)v->accepts, "closes", (json_int_t)v->closes,
 		      "retrans_segs", (json_int_t)v->retrans_segs,
@@ -299,9 +350,8 @@ static json_t *peer_json(struct net_priv *p, const struct peer_row *row, double 
 		"lifetime_ms_avg", v->closes ? v->lifetime_us / 1e3 / v->closes : 0.0,
 		"connect_ms_avg", v->connects ? v->connect_us / 1e3 / v->connects : 0.0,
 		"connect_ms_max", v->connect_us_max / 1e3));
-	if (srv)
-		json_object_set_new(j, "pid_from", json_string("closed an accepted connection on "
-				    "this port in the window"));
+	if (pid_from)
+		json_object_set_new(j, "pid_from", json_string(pid_from));
 	return j;
 }
 
@@ -326,11 +376,63 @@ static void open_conns(struct net_priv *p, struct peer_row *rows, long nr_rows)
 				continue;
 			rows[r].open_segs_out += c->last_segs_out - c->base_segs_out;
 			rows[r].open_retrans += c->last_retrans - c->base_retrans;
+			if (c->ino)
+				rows[r].ino = c->ino;
 			break;
 		}
 	}
 	free(keys);
 	free(vals);
+}
+
+/* The processes holding the sockets of the top rows that name none (seen
+ * first at a retransmit: opened before the window, or accepted), from
+ * /proc/PID/fd links "socket:[INODE]", as ss -p finds them; sockets of
+ * every network namespace share one inode space. One pass over /proc. */
+static void find_holders(struct peer_row *rows, long n)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *d;
+	long want = 0;
+
+	for (long i = 0; i < n && i < NET_TOP_PEERS; i++)
+		want += rows[i].ino && !rows[i].k.tgid;
+	while (want && proc && (d = readdir(proc))) {
+		char path[300], link[64];
+		DIR *fds;
+		struct dirent *f;
+		uint32_t pid = (uint32_t)strtoul(d->d_name, NULL, 10);
+
+		if (!pid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u/fd", pid);
+		if (!(fds = opendir(path)))
+			continue;
+		while ((f = readdir(fds))) {
+			unsigned long long ino;
+			ssize_t len;
+
+			snprintf(path, sizeof(path), "/proc/%u/fd/%s", pid, f->d_name);
+			len = readlink(path, link, sizeof(link) - 1);
+			if (len <= 0)
+				continue;
+			link[len] = '\0';
+			if (sscanf(link, "socket:[%llu]", &ino) != 1)
+				continue;
+			for (long i = 0; i < n && i < NET_TOP_PEERS; i++) {
+				if (rows[i].ino != ino || rows[i].holder_pid || rows[i].k.tgid)
+					continue;
+				rows[i].holder_pid = pid;
+				snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+				if (read_file(path, rows[i].holder_comm, sizeof(rows[i].holder_comm)) > 0)
+					rows[i].holder_comm[strcspn(rows[i].holder_comm, "\n")] = '\0';
+				want--;
+			}
+		}
+		closedir(fds);
+	}
+	if (proc)
+		closedir(proc);
 }
 
 /* Every peer row, the top ones into measurements; the totals of all. */
@@ -352,6 +454,8 @@ static json_t *peers_harvest(struct net_priv *p, double window_s, size_t *nr_row
 		open_conns(p, rows, n);
 	if (rows)
 		qsort(rows, n, sizeof(*rows), cmp_peer);
+	if (rows)
+		find_holders(rows, n);
 	for (long i = 0; rows && i < n && i < NET_TOP_PEERS; i++)
 		json_array_append_new(arr, peer_json(p, &rows[i], window_s));
 	*nr_rows = n > 0 ? (size_t)n : 0;
@@ -467,13 +571,17 @@ static json_t *drops_harvest(struct net_priv *p, double window_s)
 {
 	struct { struct net_reason v; uint32_t reason; } rows[NET_MAX_REASONS];
 	int fd = bpf_map__fd(p->skel->maps.reasons);
-	struct btf *btf = btf__load_vmlinux_btf();
-	int enum_id = btf ? btf__find_by_name_kind(btf, "skb_drop_reason", BTF_KIND_ENUM) : -1;
+	/* Parsed once per run: a drill-down harvests again. */
+	static struct btf *btf;
+	int enum_id;
 	json_t *arr = json_array();
 	uint64_t total = 0, addrs[NET_MAX_REASONS];
 	static char where[NET_MAX_REASONS][160];
 	size_t n = 0;
 
+	if (!btf)
+		btf = btf__load_vmlinux_btf();
+	enum_id = btf ? btf__find_by_name_kind(btf, "skb_drop_reason", BTF_KIND_ENUM) : -1;
 	for (uint32_t r = 0; r < NET_MAX_REASONS; r++) {
 		struct net_reason v;
 
@@ -498,7 +606,6 @@ static json_t *drops_harvest(struct net_priv *p, double window_s)
 			"per_s", window_s > 0 ? rows[i].v.count / window_s : 0.0,
 			"last_location", where[i]));
 	}
-	btf__free(btf);
 	return json_pack("{s:I, s:f, s:b, s:o}", "total", (json_int_t)total,
 			 "per_s", window_s > 0 ? total / window_s : 0.0,
 			 "reasons_named", enum_id > 0, "reasons", arr);
@@ -548,20 +655,21 @@ static json_t *event_row(struct net_priv *p, const struct net_event *e, bool lif
 			 (int)e->segs_out);
 }
 
-/* report.outliers[]: optional in the contract, so made on first use. */
-static json_t *outliers_array(struct report *r)
+/* report.outliers[] and heatmaps[]: optional in the contract (not made by
+ * report_new), so made on first use. */
+static json_t *optional_array(struct report *r, const char *key)
 {
-	json_t *a = json_object_get(r->doc, "outliers");
+	json_t *a = json_object_get(r->doc, key);
 
 	if (!json_is_array(a)) {
 		a = json_array();
-		json_object_set_new(r->doc, "outliers", a);
+		json_object_set_new(r->doc, key, a);
 	}
 	return a;
 }
 
-/* A name not yet used in report.outliers[] or histograms[] (ARRAY): a
- * collector run again by a Thursday drill-down keeps its tables apart. */
+/* A name not yet used in report.ARRAY[] (histograms, outliers, heatmaps):
+ * a collector run again by a Thursday drill-down keeps its tables apart. */
 static void unique_name(struct report *r, const char *array, const char *base, char *out,
 			size_t len)
 {
@@ -571,8 +679,8 @@ static void unique_name(struct report *r, const char *array, const char *base, c
 		size_t i;
 		bool used = false;
 
-		json_array_foreach(strcmp(array, "outliers") ? report_get(r, array) :
-				   outliers_array(r), i, x)
+		json_array_foreach(!strcmp(array, "histograms") ? report_get(r, array) :
+				   optional_array(r, array), i, x)
 			used |= !strcmp(json_string_value(json_object_get(x, "name")) ?: "", out);
 		if (!used)
 			return;
@@ -621,8 +729,48 @@ static void outliers_harvest(struct net_priv *p, struct report *r)
 		o = json_pack("{s:s, s:s, s:s, s:o, s:o}", "name", name, "title", tabs[t].title,
 			      "source", "nethealth", "columns", cols, "rows", rows);
 		tag_step(r, o);
-		json_array_append_new(outliers_array(r), o);
+		json_array_append_new(optional_array(r, "outliers"), o);
 	}
+}
+
+/* Connect latency over the window (TH-08): seconds across, log2 buckets
+ * of microseconds up, only the rows from the lowest to the highest used. */
+static void heatmap_harvest(struct net_priv *p, struct report *r, double window_s)
+{
+	size_t cols = (size_t)(window_s + 1), lo = HIST_SLOTS, hi = 0;
+	json_t *xs, *ys, *counts, *h;
+	char name[64];
+
+	if (cols > p->heat_cols)
+		cols = p->heat_cols;
+	for (size_t c = 0; c < cols; c++)
+		for (size_t s = 0; s < HIST_SLOTS; s++)
+			if (p->heat[c][s]) {
+				lo = s < lo ? s : lo;
+				hi = s > hi ? s : hi;
+			}
+	if (lo > hi)
+		return;
+	xs = json_array();
+	ys = json_array();
+	counts = json_array();
+	for (size_t s = lo; s <= hi; s++)
+		json_array_append_new(ys, json_integer((json_int_t)hist_slot_low(s)));
+	for (size_t c = 0; c < cols; c++) {
+		json_t *col = json_array();
+
+		json_array_append_new(xs, json_integer((json_int_t)c));
+		for (size_t s = lo; s <= hi; s++)
+			json_array_append_new(col, json_integer(p->heat[c][s]));
+		json_array_append_new(counts, col);
+	}
+	unique_name(r, "heatmaps", "network.connect_latency", name, sizeof(name));
+	h = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "name", name, "title",
+		      "TCP connect latency over the window (connects per second and log2 bucket)",
+		      "source", "nethealth", "x_unit", "s", "y_unit", "us", "x", xs, "y", ys,
+		      "counts", counts);
+	tag_step(r, h);
+	json_array_append_new(optional_array(r, "heatmaps"), h);
 }
 
 static void append_hist(struct report *r, json_t *h)
@@ -710,6 +858,7 @@ static int net_harvest(struct collector *c, struct report *r)
 	append_hist(r, h_conn);
 	append_hist(r, h_life);
 	outliers_harvest(p, r);
+	heatmap_harvest(p, r, c->window_s);
 	return 0;
 }
 
@@ -720,6 +869,7 @@ static void net_destroy(struct collector *c)
 	if (!p)
 		return;
 	ring_buffer__free(p->rb);
+	free(p->heat);
 	if (p->skel)
 		nethealth_bpf__destroy(p->skel);
 	json_decref(p->missing);

@@ -88,6 +88,8 @@ struct net_conn {
 	__u32 last_segs_out;   /* both again at its last retransmit; 0: none */
 	__u32 last_retrans;
 	__u32 target;          /* counts under -p / --cgroup */
+	__u64 ino;             /* its socket's inode, read at a retransmit: names the
+				* holder of a socket friday did not see opened */
 	__u16 lport, rport;    /* ports when first seen: a closing socket may have lost them */
 	char comm[NET_COMM_LEN];
 	struct net_peer_key key;   /* its peer row, fixed when first seen */

@@ -316,6 +316,28 @@ static void judge_resets(struct report *r, struct net_judgement *j)
 	}
 }
 
+/* Monday's load snapshot (/proc counters of friday's network namespace:
+ * retransmits, interface and backlog drops, listen drops) sees what the
+ * probes may miss, such as traffic that opens no connection in the
+ * window: its findings of warning or worse are cited and make network
+ * suspect, as the cpu rule cites CFS throttling. */
+static void cite_monday(struct report *r, struct net_judgement *j)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach(report_get(r, "findings"), i, f) {
+		const char *id = jpath_str(f, "id") ?: "", *step = jpath_str(f, "step") ?: "";
+		int sev = severity_from_name(jpath_str(f, "severity") ?: "");
+
+		if (strncmp(id, "network.", 8) || strcmp(step, "load-snapshot") || sev < SEV_WARNING)
+			continue;
+		report_set_health(r, "network", VERDICT_SUSPECT, "%s (%s, Monday's load snapshot): %s",
+				  id, jpath_str(f, "severity"), jpath_str(f, "detail"));
+		j->suspect = true;
+	}
+}
+
 /* The figures every verdict carries, healthy or not. */
 static json_t *summary(struct report *r, json_t *m)
 {
@@ -347,6 +369,7 @@ void judge_network(struct report *r)
 	judge_drops(r, &j, health);
 	judge_connects(r, &j, health);
 	judge_resets(r, &j);
+	cite_monday(r, &j);
 	if (j.implicated || j.suspect)
 		report_health_add_next_step(health, "Thursday: network-drill-down: connect latency "
 					    "per process, connection lifetimes and bytes, retransmits "

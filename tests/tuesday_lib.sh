@@ -27,12 +27,14 @@ foreign_load() {
 		"\(.comm) (pid \(.pid), \(.cpu_pct | floor)% CPU)"'
 }
 
-# blamed_pids SUBSYS: the pids a subsystem's verdict and findings name.
+# blamed_pids SUBSYS: the pids a subsystem's verdict and findings name;
+# for disk, whose findings name devices, the processes behind its I/O.
 blamed_pids() {
 	{
 		jqr ".health[] | select(.subsystem == \"$1\") | .evidence[]" | grep -o "pid [0-9]*" |
 			cut -d' ' -f2
 		jqr "[.findings[] | select(.subsystem == \"$1\") | .. | objects | .pid? // empty] | .[]"
+		[ "$1" != disk ] || jqr '.measurements.diskhealth.processes[]?.pid'
 	} | sort -u
 }
 

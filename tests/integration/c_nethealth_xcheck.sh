@@ -14,14 +14,16 @@
 # - bytes sent and acknowledged: 23 x 64 KiB, plus at most 2 per
 #   connection (the FIN and SYN sequence numbers);
 # - the connect to the closed port: a reset sent by the server's stack,
-#   a reset received and a failed connect for the client.
+#   a reset received and a failed connect for the client;
+# - the connect-latency heat map holds as many connects as the histogram.
 . tests/lib.sh
 . tests/tuesday_lib.sh
 . tests/net_lib.sh
 need_root
 
 lossy_link 10
-port=$((20000 + $$ % 20000)) closed=$((port + 1)) nconn=23 bytes=65536
+# Service ports below the ephemeral range, as services have them.
+port=$((20000 + $$ % 10000)) closed=$((port + 1)) nconn=23 bytes=65536
 ip netns exec "$NS_S" "$WORKLOADS/c_tcp_transfer" server $port $nconn > "$SCRATCH/srv.out" &
 srv=$!
 at_exit "kill $srv 2>/dev/null"
@@ -79,4 +81,9 @@ rst=".address == \"$ADDR_C\" and .port == $closed"
 	fail "no network.connect_latency histogram"
 [ "$(jqr '[.outliers[] | select(.name == "network.connections") | .rows[]] | length')" -ge 1 ] ||
 	fail "no network.connections outlier rows"
+# The heat map is made from the ring buffer's connect records, the
+# histogram in the kernel: with nothing lost, they hold the same connects.
+heat=$(jqr '[.heatmaps[] | select(.name == "network.connect_latency") | .counts[][]] | add')
+[ "$heat" = "$(jqr "$m.connect_latency_us.count")" ] ||
+	fail "heat map holds $heat connects, the histogram $(jqr "$m.connect_latency_us.count")"
 [ "$(jqr $m.lost_events)" = 0 ] || fail "lost events: $(jqr -c $m.lost)"

@@ -10,7 +10,9 @@
 #   server's address and the client process (comm and pid);
 # - give the long-lived connection, which never closes in the window, a
 #   retransmit ratio over 1% (from its segments sent up to its last
-#   retransmit) and a critical finding of its own;
+#   retransmit) and a critical finding of its own that names the client,
+#   although it connected before friday started (the socket's holder,
+#   found through /proc/PID/fd);
 # - implicate no other subsystem (tests/tuesday_lib.sh only_implicated);
 # - run Thursday's network-drill-down (its condition holds) and keep its
 #   histograms and outlier tables apart from Tuesday's (-2 names, with the
@@ -21,7 +23,8 @@
 need_root
 
 lossy_link 10
-port=$((20000 + $$ % 20000))
+# Service ports below the ephemeral range, as services have them.
+port=$((20000 + $$ % 10000))
 ip netns exec "$NS_S" "$WORKLOADS/c_tcp_transfer" server $port 1000000 > /dev/null &
 srv=$!
 at_exit "kill $srv 2>/dev/null"
@@ -56,10 +59,11 @@ named=$(jqr --arg a "$ADDR_S:$port" --argjson pid $cl '[.findings[] |
 [ "$named" -ge 1 ] || fail "no retransmit finding names $ADDR_S:$port and c_tcp_transfer (pid $cl):" \
 	"$(jqr -c '[.findings[] | select(.subsystem == "network")]')"
 echo "finding: $(jqr '[.findings[] | select(.id == "network.peer_retransmits")][0].detail')"
-long=$(jqr --arg a "$ADDR_S:$port2" '[.findings[] | select(.id == "network.peer_retransmits" and
-	.stage == "tuesday" and .evidence.remote == $a and .severity == "critical")] | length')
+long=$(jqr --arg a "$ADDR_S:$port2" --argjson pid $cl2 '[.findings[] | select(.id ==
+	"network.peer_retransmits" and .stage == "tuesday" and .evidence.remote == $a and
+	.severity == "critical" and .evidence.process.pid == $pid)] | length')
 [ "$long" -ge 1 ] || fail "no critical retransmit finding for the long-lived connection to" \
-	"$ADDR_S:$port2: $(jqr -c '[.findings[] | select(.id == "network.peer_retransmits")]')"
+	"$ADDR_S:$port2 naming pid $cl2: $(jqr -c '[.findings[] | select(.id == "network.peer_retransmits")]')"
 echo "long-lived: $(jqr --arg a "$ADDR_S:$port2" '[.findings[] | select(.evidence.remote == $a and
 	.stage == "tuesday")][0].detail')"
 only_implicated network "$cl $srv $cl2 $srv2" 4
@@ -68,13 +72,14 @@ step=$(jqr '.stages[] | select(.id == "thursday") | .steps[] | select(.id == "ne
 # Tuesday's tables keep their names; the drill-down's have their own.
 [ "$(jqr '[.histograms[] | select(.name == "network.connect_latency") | .step] | join(",")')" = \
 	health-probes ] || fail "Tuesday's network.connect_latency"
-drill=$(jqr '[(.histograms + .outliers)[] | select(.step == "network-drill-down") | .name] | join(" ")')
+drill=$(jqr '[(.histograms + .outliers + .heatmaps)[] | select(.step == "network-drill-down") |
+	.name] | join(" ")')
 echo "drill-down tables: $drill"
 [ -n "$drill" ] || fail "the drill-down made no histogram or outlier table"
 for n in $drill; do
 	case "$n" in network.*-2) ;; *) fail "drill-down table $n is not kept apart (NAME-2)" ;; esac
 	[ -f "$REPORT_DIR/histograms/$n.json" ] || [ -f "$REPORT_DIR/outliers/$n.json" ] ||
-		fail "no file for $n"
+		[ -f "$REPORT_DIR/heatmaps/$n.json" ] || fail "no file for $n"
 done
 grep -q "Longest-lived TCP connections" "$REPORT_DIR/report.html" ||
 	fail "report.html lacks the connections table"

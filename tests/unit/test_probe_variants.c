@@ -1,18 +1,22 @@
-/* test_probe_variants.c: the cpu, processes, syscalls, locks and filesystem
- * collectors in each attach kind. This machine has tp_btf, so the scenario tests only
- * ever load that kind; here the report's capabilities rule tp_btf (and
+/* test_probe_variants.c: the cpu, processes, syscalls, locks, network and
+ * filesystem collectors in each attach kind. This machine has tp_btf, so
+ * the scenario tests only ever load that kind; here the report's capabilities rule tp_btf (and
  * then raw_tp) out, as on an older kernel, and each collector must load
  * the next kind into the real kernel (root needed) and measure what a
  * child of this test does in its window: getppid calls, forks, timed-out
  * futex waits (a child: futexwait leaves out the collecting process),
- * writes and fsyncs on a regular file. */
+ * writes and fsyncs on a regular file, TCP connections on loopback and one
+ * refused by a closed port. */
 #include "tests/unit/testutil.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,8 +30,57 @@
 #define NR_FORKS 7
 #define NR_TIMEOUTS 5
 #define NR_FILE_WRITES 17
+#define NR_CONNECTS 11
 
 static pid_t worker;
+static int tcp_port, closed_port;
+
+/* A loopback listener on a free port (its number in *port), or -1. */
+static int listener(int *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 64) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len))
+		return -1;
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+static int connect_to(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* NR_CONNECTS connections to a listener of its own, accepted and closed,
+ * then one connect to a port nobody listens on (a reset comes back). */
+static void tcp_work(void)
+{
+	int ls = listener(&tcp_port), closed = listener(&closed_port), fds[NR_CONNECTS];
+
+	close(closed);
+	for (int i = 0; i < NR_CONNECTS; i++)
+		fds[i] = connect_to(tcp_port);
+	for (int i = 0; i < NR_CONNECTS; i++) {
+		int a = accept(ls, NULL, NULL);
+
+		close(fds[i]);
+		close(a);
+	}
+	close(ls);
+	if (connect_to(closed_port) >= 0)
+		_exit(3);
+}
 
 /* Writes to a regular file, then one fsync; the file is gone after. */
 static void file_io(void)
@@ -61,6 +114,7 @@ static void work(void)
 	for (int i = 0; i < NR_TIMEOUTS; i++)
 		syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, &ms5, NULL, 0);
 	file_io();
+	tcp_work();
 }
 
 /* The worker is a child, so that the counts are its own and known. */
@@ -68,12 +122,24 @@ static void activity(void)
 {
 	struct timespec ms5 = { 0, 5 * 1000 * 1000 };
 
+	int pipefd[2], status = 0;
+
+	assert_int_equal(pipe(pipefd), 0);
 	worker = fork();
 	if (worker == 0) {
 		work();
+		/* The ports the parent looks for in the measurements. */
+		if (write(pipefd[1], &tcp_port, sizeof(int)) != sizeof(int) ||
+		    write(pipefd[1], &closed_port, sizeof(int)) != sizeof(int))
+			_exit(2);
 		_exit(0);
 	}
-	waitpid(worker, NULL, 0);
+	waitpid(worker, &status, 0);
+	assert_int_equal(status, 0);
+	assert_int_equal(read(pipefd[0], &tcp_port, sizeof(int)), sizeof(int));
+	assert_int_equal(read(pipefd[0], &closed_port, sizeof(int)), sizeof(int));
+	close(pipefd[0]);
+	close(pipefd[1]);
 	nanosleep(&ms5, NULL);
 }
 
@@ -215,6 +281,43 @@ static void test_fslat_prunes_exited(void **state)
 	report_free(r);
 }
 
+/* A peer row of nethealth by its remote "127.0.0.1:PORT" and direction. */
+static json_t *peer_of(json_t *m, int port, const char *dir)
+{
+	char remote[32];
+	json_t *p;
+	size_t i;
+
+	snprintf(remote, sizeof(remote), "127.0.0.1:%d", port);
+	json_array_foreach(json_object_get(m, "peers"), i, p)
+		if (!strcmp(json_string_value(json_object_get(p, "remote")), remote) &&
+		    !strcmp(json_string_value(json_object_get(p, "direction")), dir))
+			return p;
+	return NULL;
+}
+
+static void check_nethealth(bool raw_ok, const char *kind)
+{
+	json_t *m = run_kind("nethealth", raw_ok, kind), *p;
+
+	p = peer_of(m, tcp_port, "connect");
+	assert_non_null(p);
+	assert_int_equal(json_integer_value(json_object_get(p, "pid")), worker);
+	assert_int_equal(json_integer_value(json_object_get(p, "connects")), NR_CONNECTS);
+	assert_int_equal(json_integer_value(json_object_get(p, "closes")), NR_CONNECTS);
+	p = peer_of(m, tcp_port, "accept");
+	assert_non_null(p);
+	assert_int_equal(json_integer_value(json_object_get(p, "accepts")), NR_CONNECTS);
+	p = peer_of(m, closed_port, "connect");
+	assert_non_null(p);
+	assert_int_equal(json_integer_value(json_object_get(p, "connect_fails")), 1);
+	assert_true(json_integer_value(json_object_get(p, "resets_received")) >= 1);
+	p = peer_of(m, closed_port, "accept");
+	assert_non_null(p);
+	assert_true(json_integer_value(json_object_get(p, "resets_sent")) >= 1);
+	json_decref(m);
+}
+
 static void test_raw_tp(void **state)
 {
 	if (geteuid())
@@ -224,6 +327,7 @@ static void test_raw_tp(void **state)
 	check_futexwait(true, "raw_tp");
 	check_runqlat(true, "raw_tp");
 	check_fslat(true, "raw_tp");
+	check_nethealth(true, "raw_tp");
 }
 
 static void test_tracepoint(void **state)
@@ -235,6 +339,7 @@ static void test_tracepoint(void **state)
 	check_futexwait(false, "tracepoint");
 	check_runqlat(false, "tracepoint");
 	check_fslat(false, "tracepoint");
+	check_nethealth(false, "tracepoint");
 }
 
 int main(void)

@@ -219,6 +219,36 @@ static void test_saturation_drops_suspect(void **state)
 	report_free(r);
 }
 
+/* Monday's load-snapshot findings of warning or worse are cited and make
+ * network suspect; an info one, or a static check, does not. */
+static void test_cites_monday(void **state)
+{
+	static const struct { const char *id, *step; enum severity sev; enum verdict want; } cases[] = {
+		{ "network.tcp_retransmits", "load-snapshot", SEV_WARNING, VERDICT_SUSPECT },
+		{ "network.tcp_retransmits", "load-snapshot", SEV_INFO, VERDICT_EXONERATED },
+		{ "network.somaxconn_low", "static-checks", SEV_WARNING, VERDICT_EXONERATED },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct report *r = load_fixture("network_loss");
+		char *text;
+
+		make_quiet(r);
+		json_array_append_new(report_get(r, "findings"), json_pack(
+			"{s:s, s:s, s:s, s:s, s:s, s:s}", "id", cases[i].id, "stage", "monday",
+			"step", cases[i].step, "subsystem", "network",
+			"severity", severity_name(cases[i].sev),
+			"detail", "TCP retransmitted 40 of 2000 segments (2.00%)"));
+		judge_network(r);
+		assert_int_equal(report_get_verdict(r, "network"), cases[i].want);
+		text = json_dumps(json_object_get(json_array_get(report_get(r, "health"), 0), "evidence"), 0);
+		assert_int_equal(strstr(text, "Monday's load snapshot") != NULL,
+				 cases[i].want == VERDICT_SUSPECT);
+		free(text);
+		report_free(r);
+	}
+}
+
 static void test_unknown_when_not_measured(void **state)
 {
 	struct report *r = report_new();
@@ -245,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_rate_only_suspect),
 		cmocka_unit_test(test_listen_overflow_implicated),
 		cmocka_unit_test(test_saturation_drops_suspect),
+		cmocka_unit_test(test_cites_monday),
 		cmocka_unit_test(test_unknown_when_not_measured),
 	};
 
