@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/folddiff.h"
 #include "lib/util.h"
@@ -128,6 +129,11 @@ int diff_side_load(const char *archive, struct diff_side *s, char *err, size_t e
 	int ret;
 
 	memset(s, 0, sizeof(*s));
+	if (access(archive, R_OK) != 0) {
+		ret = -errno;
+		snprintf(err, err_len, "cannot read %s: %s", archive, strerror(errno));
+		return ret;
+	}
 	ret = archive_read_member(archive, "report.json", &text, &len, err, err_len);
 	if (ret)
 		return ret;
