@@ -56,6 +56,8 @@ static const struct figure_def figure_defs[] = {
 	{ "syscalls.errors_per_s", "measurements.syscount.total.errors_per_s", "/s", LOWER, 10 },
 	{ "processes.execs_per_s", "measurements.proclife.rates.execs_per_s", "/s", LOWER, 1 },
 	{ "efficiency.ipc", "efficiency.host.ipc", "", HIGHER, 0.05 },
+	{ "efficiency.llc_misses_per_kinstr", "efficiency.host.llc_misses_per_kinstr", "", LOWER,
+	  0.1 },
 	{ "efficiency.cpu_us_per_syscall", "efficiency.host.cpu_us_per_syscall", "us",
 	  LOWER, 0.1 },
 	{ "efficiency.context_switches_per_cpu_s",
