@@ -1,6 +1,7 @@
 /* efficiency.c: the "efficiency" collector (Friday, F-01, F-02, F-05):
  * counters from perf_event_open, no BPF. Hardware cycles and instructions
- * (IPC) are tried first, once, and used where the PMU answers; this host
+ * (IPC), and last-level cache misses where the PMU counts them, are tried
+ * first, once, and used where the PMU answers; this host
  * may have none (a VM without a virtual PMU), and then the reason is
  * recorded and only software counters are read: task clock, context
  * switches, CPU migrations and page faults, per thread of each busy
@@ -28,7 +29,8 @@
 #define MAX_THREADS 256          /* over all processes: 4 to 6 fds each */
 #define BUSY_CPU_PCT 5.0         /* a "busy" process in the load snapshot */
 
-enum ev { EV_CLOCK, EV_CSW, EV_MIGRATIONS, EV_FAULTS, EV_CYCLES, EV_INSTRUCTIONS, NR_EV };
+enum ev { EV_CLOCK, EV_CSW, EV_MIGRATIONS, EV_FAULTS, EV_CYCLES, EV_INSTRUCTIONS, EV_LLC_MISSES,
+	  NR_EV };
 
 static const struct {
 	const char *name;
@@ -41,6 +43,8 @@ static const struct {
 	[EV_FAULTS] = { "page_faults", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS },
 	[EV_CYCLES] = { "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES },
 	[EV_INSTRUCTIONS] = { "instructions", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS },
+	/* the generic cache-miss event: last-level cache misses on most PMUs */
+	[EV_LLC_MISSES] = { "llc_misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES },
 };
 
 /* One counter set: a thread of a process (pid >= 0) or a CPU. */
@@ -300,6 +304,10 @@ static json_t *figures(struct collector *c, const double *sum, bool hw)
 		json_object_set_new(o, "cycles", json_real(sum[EV_CYCLES]));
 		json_object_set_new(o, "instructions", json_real(sum[EV_INSTRUCTIONS]));
 		json_object_set_new(o, "ipc", json_real(sum[EV_INSTRUCTIONS] / sum[EV_CYCLES]));
+		/* a PMU without the cache event leaves it out (read fails) */
+		if (sum[EV_LLC_MISSES] > 0 && sum[EV_INSTRUCTIONS] > 0)
+			json_object_set_new(o, "llc_misses_per_kinstr",
+					    json_real(1e3 * sum[EV_LLC_MISSES] / sum[EV_INSTRUCTIONS]));
 	}
 	return o;
 }

@@ -165,7 +165,8 @@ int exit_any(struct trace_event_raw_sys_exit *ctx)
 	long ret = ctx->ret;
 	struct ws_count *e;
 
-	if (!wanted())
+	/* id -1: no syscall (a restart or a tracer's skip), not a real call */
+	if (!wanted() || ctx->id < 0)
 		return 0;
 	if (ret < 0 && ret >= -4095) {
 		struct ws_err_key k = { .tgid = tgid, .id = nr, .err = (__s32)-ret };

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/folddiff.h"
 #include "lib/util.h"
@@ -55,6 +56,8 @@ static const struct figure_def figure_defs[] = {
 	{ "syscalls.errors_per_s", "measurements.syscount.total.errors_per_s", "/s", LOWER, 10 },
 	{ "processes.execs_per_s", "measurements.proclife.rates.execs_per_s", "/s", LOWER, 1 },
 	{ "efficiency.ipc", "efficiency.host.ipc", "", HIGHER, 0.05 },
+	{ "efficiency.llc_misses_per_kinstr", "efficiency.host.llc_misses_per_kinstr", "", LOWER,
+	  0.1 },
 	{ "efficiency.cpu_us_per_syscall", "efficiency.host.cpu_us_per_syscall", "us",
 	  LOWER, 0.1 },
 	{ "efficiency.context_switches_per_cpu_s",
@@ -128,6 +131,11 @@ int diff_side_load(const char *archive, struct diff_side *s, char *err, size_t e
 	int ret;
 
 	memset(s, 0, sizeof(*s));
+	if (access(archive, R_OK) != 0) {
+		ret = -errno;
+		snprintf(err, err_len, "cannot read %s: %s", archive, strerror(errno));
+		return ret;
+	}
 	ret = archive_read_member(archive, "report.json", &text, &len, err, err_len);
 	if (ret)
 		return ret;

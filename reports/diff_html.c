@@ -82,7 +82,12 @@ static void html_verdicts(struct strbuf *sb, json_t *diff)
 	json_t *v;
 	size_t i;
 
-	sb_append(sb, "<section id=\"diff-verdicts\"><h2>Verdicts</h2><table><tr><th>subsystem</th>"
+	sb_append(sb, "<section id=\"diff-verdicts\"><h2>Verdicts</h2>");
+	if (!json_array_size(json_object_get(diff, "verdicts"))) {
+		sb_append(sb, "<p>Neither archive has verdicts (see the notes).</p></section>\n");
+		return;
+	}
+	sb_append(sb, "<table><tr><th>subsystem</th>"
 		  "<th>before</th><th>after</th><th>change</th></tr>");
 	json_array_foreach(json_object_get(diff, "verdicts"), i, v) {
 		sb_printf(sb, "<tr class=\"%s\"><td>%s</td><td class=\"%s\">%s</td><td class=\"%s\">%s"
@@ -154,6 +159,11 @@ static void html_figures(struct strbuf *sb, json_t *diff)
 		moved += json_is_true(json_object_get(f, "moved"));
 	sb_printf(sb, "<section id=\"diff-figures\"><h2>Figures (%zu moved by 10%% or more)</h2>",
 		  moved);
+	if (!json_array_size(json_object_get(diff, "figures"))) {
+		sb_append(sb, "<p>No figure that both archives could hold (see the notes).</p>"
+			  "</section>\n");
+		return;
+	}
 	for (int pass = 0; pass < 2; pass++) {
 		sb_append(sb, pass ? "<details><summary>The figures that did not move</summary>" : "");
 		sb_append(sb, "<table><tr><th>figure</th><th>unit</th><th class=\"num\">before</th>"

@@ -106,6 +106,8 @@ static void fmt_num(char *buf, size_t len, json_t *v)
 
 	if (!json_is_number(v))
 		snprintf(buf, len, "-");
+	else if (fabs(d) >= 1e9)
+		snprintf(buf, len, "%.3g", d);   /* 10 columns at most */
 	else if (fabs(d) >= 100 || d == floor(d))
 		snprintf(buf, len, "%.0f", d);
 	else
@@ -187,11 +189,17 @@ static void text_profiles(struct strbuf *sb, json_t *diff)
 	size_t i;
 
 	json_array_foreach(json_object_get(diff, "profiles"), i, p) {
-		sb_printf(sb, "\n%s flame graph, shares of each total (before %lld, after %lld %s):\n",
-			  !strcmp(jstr(p, "kind", ""), "cpu") ? "CPU" : "Off-CPU",
-			  (long long)json_integer_value(json_object_get(p, "before_total")),
-			  (long long)json_integer_value(json_object_get(p, "after_total")),
-			  jstr(p, "unit", "samples"));
+		char line[256];
+
+		/* totals in us can be long: wrapped, so no line passes 80 columns */
+		snprintf(line, sizeof(line), "%s flame graph, shares of each total (before %lld, "
+			 "after %lld %s):", !strcmp(jstr(p, "kind", ""), "cpu") ? "CPU" : "Off-CPU",
+			 (long long)json_integer_value(json_object_get(p, "before_total")),
+			 (long long)json_integer_value(json_object_get(p, "after_total")),
+			 jstr(p, "unit", "samples"));
+		sb_append(sb, "\n");
+		sb_wrap(sb, line, 80, 0, 2);
+		sb_append(sb, "\n");
 		text_shares(sb, json_object_get(p, "functions"), "function (on the stack)");
 		text_shares(sb, json_object_get(p, "processes"), "process");
 		text_paths(sb, p, "vanished_paths", "nr_vanished_paths", "vanished");
