@@ -7,7 +7,7 @@
 # inventory name, and unpacks with a report.json aimed at the named
 # process; the failing hosts send back their log and reason; `friday show`
 # over the archives names each host (file names beside the repeated host
-# name) and still prints when an archive is missing.
+# name) and still prints when an archive is missing or damaged.
 . tests/lib.sh
 need_root
 command -v ansible-playbook > /dev/null ||
@@ -106,15 +106,20 @@ grep -q "^Findings on several hosts" "$SCRATCH/show" || fail "no shared findings
 	"$host ($tag-a.tar.gz),$host ($tag-b.tar.gz)" ] || fail "show --json labels"
 [ "$(jq -r '.schema' "$SCRATCH/show.json")" = friday.fleet/1 ] || fail "show --json schema"
 
-# The bad host's archive is missing: its own line, the others still print, exit 1.
+# The bad host's archive is missing and a copy cut short is damaged: each
+# its own line, the others still print, exit 1.
+head -c 2000 "$out/$tag-a.tar.gz" > "$SCRATCH/cut.tar.gz"
 set +e
-"$FRIDAY" show "$out/$tag-a.tar.gz" "$out/$tag-bad.tar.gz" "$out/$tag-b.tar.gz" \
-	> "$SCRATCH/show2" 2> "$SCRATCH/show2.err"
+"$FRIDAY" show "$out/$tag-a.tar.gz" "$out/$tag-bad.tar.gz" "$SCRATCH/cut.tar.gz" \
+	"$out/$tag-b.tar.gz" > "$SCRATCH/show2" 2> "$SCRATCH/show2.err"
 rc=$?
 set -e
+cat "$SCRATCH/show2"
 [ $rc = 1 ] || fail "show with a missing archive exited $rc, not 1"
 grep -Eq "^$tag-bad.tar.gz +unreadable: cannot read .*No such file or directory" "$SCRATCH/show2" ||
 	fail "no line for the missing archive"
+grep -Eq "^cut.tar.gz +unreadable: .*cut.tar.gz.*(damaged|truncated)" "$SCRATCH/show2" ||
+	fail "no line for the damaged archive"
 grep -c "^$host ($tag-[ab].tar.gz)" "$SCRATCH/show2" | grep -qx 2 || fail "the others did not print"
-grep -q "1 of 3 archives could not be read" "$SCRATCH/show2.err" || fail "no word on stderr"
+grep -q "2 of 4 archives could not be read" "$SCRATCH/show2.err" || fail "no word on stderr"
 echo "fleet ok: 2 archives, 2 failures with their reasons"
