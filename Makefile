@@ -118,7 +118,7 @@ $(BUILD)/libfriday.a: $(LIB_OBJS)
 $(BUILD)/friday: $(BUILD)/obj/cli/main.o $(BUILD)/libfriday.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libfriday.a tests/unit/testutil.h
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libfriday.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DFIXTURES='"$(CURDIR)/tests/fixtures"' -o $@ $< $(BUILD)/libfriday.a $(LDLIBS) -lcmocka
 

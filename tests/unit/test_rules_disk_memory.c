@@ -8,6 +8,7 @@
  * Each rule must name its workload in its own scenario, must not blame it
  * in the other, and must stay quiet once the fault is taken out. */
 #include "tests/unit/testutil.h"
+#include "tests/unit/rules_fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,35 +16,6 @@
 
 #include "checks/tuesday.h"
 #include "reports/report.h"
-
-static struct report *load_fixture(const char *name)
-{
-	char path[512];
-	json_error_t err;
-	json_t *fx, *v;
-	const char *key;
-	struct report *r = report_new();
-
-	snprintf(path, sizeof(path), "%s/tuesday/%s.json", FIXTURES, name);
-	fx = json_load_file(path, 0, &err);
-	if (!fx)
-		fail_msg("%s:%d: %s", path, err.line, err.text);
-	json_object_foreach(fx, key, v)
-		json_object_set(r->doc, key, v);
-	json_decref(fx);
-	return r;
-}
-
-static json_t *finding(struct report *r, const char *id)
-{
-	json_t *f;
-	size_t i;
-
-	json_array_foreach(report_get(r, "findings"), i, f)
-		if (!strcmp(json_string_value(json_object_get(f, "id")), id))
-			return f;
-	return NULL;
-}
 
 static json_t *ev(json_t *f, const char *key)
 {
