@@ -422,6 +422,14 @@ static void destroy(struct collector *c)
 	c->priv = NULL;
 }
 
+/* For report.overhead.collectors: the BPF run time of its programs. */
+static struct bpf_object *object(struct collector *c)
+{
+	struct offcpu_state *st = c->priv;
+
+	return st && st->skel ? st->skel->obj : NULL;
+}
+
 const struct collector_ops offcpu_collector = {
 	.name = "offcpu",
 	.subsystem = "locks",
@@ -432,4 +440,5 @@ const struct collector_ops offcpu_collector = {
 	.stop = stop,
 	.harvest = harvest,
 	.destroy = destroy,
+	.object = object,
 };

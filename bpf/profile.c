@@ -287,6 +287,14 @@ static void destroy(struct collector *c)
 	c->priv = NULL;
 }
 
+/* For report.overhead.collectors: the BPF run time of its programs. */
+static struct bpf_object *object(struct collector *c)
+{
+	struct profile_state *st = c->priv;
+
+	return st && st->skel ? st->skel->obj : NULL;
+}
+
 const struct collector_ops profile_collector = {
 	.name = "profile",
 	.subsystem = "cpu",
@@ -297,4 +305,5 @@ const struct collector_ops profile_collector = {
 	.stop = stop,
 	.harvest = harvest,
 	.destroy = destroy,
+	.object = object,
 };
