@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <jansson.h>
@@ -29,6 +30,10 @@
 /* Copy size adapts per process: after this many unwinds it becomes twice
  * the most stack any of them read, within [UNWIND_STACK_MIN, the knob]. */
 #define ADAPT_EVERY 64
+/* A process's first copies take at most perf's default (8 KiB), so a
+ * burst of copies before the first adaptation does not fill the ring; a
+ * walk that runs off the copy grows it to the knob. */
+#define FIRST_COPY_BYTES 8192
 #define RING_BYTES (16u << 20)
 
 struct unwind_feed_proc {
@@ -142,7 +147,8 @@ static void select_proc(struct unwind_feed *f, uint32_t tgid, struct unwind_feed
 	const char *comm = symbolizer_proc_name(f->sym, (pid_t)tgid);
 
 	p->decided = p->selected = true;
-	set_copy_bytes(f, tgid, p, f->stack_bytes);
+	set_copy_bytes(f, tgid, p, f->stack_bytes < FIRST_COPY_BYTES ? f->stack_bytes :
+				   FIRST_COPY_BYTES);
 	json_array_append_new(f->selected, json_pack("{s:i, s:s, s:s}", "pid", (int)tgid,
 						       "comm", comm ? comm : "?", "reason", reason));
 	log_debug("unwind: pid %u (%s): %s", tgid, comm ? comm : "?", reason);
@@ -158,6 +164,11 @@ static void decide(struct unwind_feed *f, uint32_t tgid)
 
 	if (f->mode == UNWIND_MODE_FP || !(p = proc_of(f, tgid)) || p->decided)
 		return;
+	/* friday itself: unwinding its own switches would feed on itself. */
+	if (tgid == (uint32_t)getpid()) {
+		p->decided = true;
+		return;
+	}
 	if (f->mode == UNWIND_MODE_DWARF) {
 		select_proc(f, tgid, p, "--unwind dwarf");
 		return;
@@ -370,7 +381,7 @@ void unwind_feed_poll(struct unwind_feed *f)
 		if (bpf_map_lookup_elem(f->depths_fd, &key, &d) || d.nr < FP_DEPTH_MIN_WALKS ||
 		    100 * d.nr_shallow < FP_DEPTH_SHALLOW_PCT * d.nr)
 			continue;
-		if (!(p = proc_of(f, key)) || p->selected)
+		if (!(p = proc_of(f, key)) || p->selected || key == (uint32_t)getpid())
 			continue;
 		snprintf(reason, sizeof(reason), "%u of its first %u frame-pointer stacks were 1-2 "
 			 "frames deep", d.nr_shallow, d.nr);

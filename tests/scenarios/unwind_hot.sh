@@ -13,6 +13,13 @@
 . tests/lib.sh
 need_root
 
+# Bad values are usage errors (exit 2) that name the option.
+"$FRIDAY" run --unwind frames -d 1 > /dev/null 2> "$SCRATCH/usage" && fail "--unwind frames was accepted"
+[ $? = 2 ] && grep -q -- '--unwind takes dwarf, fp or auto' "$SCRATCH/usage" ||
+	fail "--unwind frames: $(cat "$SCRATCH/usage")"
+"$FRIDAY" run --unwind-stack 64 -d 1 > /dev/null 2> "$SCRATCH/usage" && fail "--unwind-stack 64 was accepted"
+grep -q -- '--unwind-stack needs KiB from 1 to 32' "$SCRATCH/usage" || fail "--unwind-stack 64: $(cat "$SCRATCH/usage")"
+
 cp "$WORKLOADS/hot_function" "$SCRATCH/hot_nosym_e"
 strip --strip-all "$SCRATCH/hot_nosym_e"
 
@@ -66,6 +73,8 @@ echo "unwound $stacks stacks, $truncated truncated, $(jqr "$cpu | .unwind.bytes_
 awk -v b="$(jqr '.overhead.profile.unwind.bytes_per_s')" -v t="$(jqr '.overhead.profile.unwind.unwind_s')" \
 	'BEGIN { exit !(b > 0 && t > 0) }' || fail "overhead.profile.unwind lacks bytes_per_s or unwind_s"
 grep -q 'friday_hot_spin' "$REPORT_DIR/$(jqr "$cpu | .svg")" || fail "the SVG lacks friday_hot_spin"
+grep -q "$stacks user stacks unwound with DWARF ($truncated truncated)" "$REPORT_DIR/report.html" ||
+	fail "report.html does not say how many stacks were unwound"
 
 out="$SCRATCH/fp.tar.gz"
 "$FRIDAY" run -d 4 -F 199 --cgroup "$cg" --stages wednesday --unwind fp -o "$out" > /dev/null \

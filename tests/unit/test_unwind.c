@@ -5,8 +5,9 @@
  * side copies them; the process is then killed and the snapshots are
  * unwound offline from the symbolizer's mapping cache. Checks the whole
  * chain through libc's read() wrapper to main and _start, a thread's
- * chain to clone3, a copy too short (truncated, and says why), and the
- * frame-pointer detection that selects processes for unwinding. */
+ * chain to clone3, a copy too short (truncated, and says why), the
+ * frame-pointer detection that selects processes for unwinding, and the
+ * deletion the feed's map of pending off-CPU stacks relies on. */
 #include "tests/unit/testutil.h"
 
 #include <dirent.h>
@@ -23,6 +24,7 @@
 
 #include "lib/elf_cache.h"
 #include "lib/symbolize.h"
+#include "lib/u64map.h"
 #include "lib/unwind.h"
 
 #define SNAP_STACK_BYTES 16384
@@ -291,12 +293,35 @@ static void test_frame_pointer_detection(void **state)
 	symbolizer_free(s);
 }
 
+/* The feed keeps off-CPU stacks awaiting their time in a u64map and
+ * deletes them as the time arrives: deletion must keep every other key
+ * reachable (linear probing without tombstones). */
+static void test_pending_map_delete(void **state)
+{
+	struct u64map m = { 0 };
+	static int vals[20000];
+
+	for (uint64_t k = 1; k <= 20000; k++)
+		assert_int_equal(u64map_put(&m, k, 0, &vals[k - 1]), 0);
+	for (uint64_t k = 1; k <= 20000; k += 2)
+		assert_ptr_equal(u64map_del(&m, k, 0), &vals[k - 1]);
+	assert_int_equal(m.n, 10000);
+	for (uint64_t k = 1; k <= 20000; k++)
+		assert_ptr_equal(u64map_get(&m, k, 0), k % 2 ? NULL : &vals[k - 1]);
+	assert_null(u64map_del(&m, 1, 0));
+	for (uint64_t k = 2; k <= 20000; k += 2)
+		assert_ptr_equal(u64map_del(&m, k, 0), &vals[k - 1]);
+	assert_int_equal(m.n, 0);
+	u64map_free(&m, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_blocked_in_libc_read),
 		cmocka_unit_test(test_spinning_thread),
 		cmocka_unit_test(test_frame_pointer_detection),
+		cmocka_unit_test(test_pending_map_delete),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
