@@ -242,8 +242,8 @@ static int fold_pending_raw(struct offcpu_state *st, struct stack_fold_ctx *fc,
 		    st->flush_ns - s.ts_ns < st->min_block_us * 1000)
 			continue;
 		if (s.snap_id) {
-			/* Its copy is unwound and waits in the feed for this time. */
-			tot->us[s.kind & 1] += (st->flush_ns - s.ts_ns) / 1000;
+			/* Its copy is unwound and waits in the feed for this time
+			 * (the feed's totals by kind count it). */
 			err = unwind_feed_weight(&st->feed, s.snap_id, (st->flush_ns - s.ts_ns) / 1000);
 			continue;
 		}

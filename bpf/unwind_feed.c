@@ -261,6 +261,7 @@ static int keep_pending(struct unwind_feed *f, const struct unwind_sample *s,
 
 static int on_sample(struct unwind_feed *f, const struct unwind_sample *s, size_t size)
 {
+	/* 1 KiB of frames: kept off the stack, one sample at a time. */
 	static struct unwind_result res;
 	struct unwind_input in = { .tgid = (pid_t)s->tgid, .tid = (pid_t)s->tid,
 				   .regs = (const uint64_t *)s->regs,

@@ -72,18 +72,6 @@ void unwinder_free(struct unwinder *u)
 	free(u);
 }
 
-void unwinder_forget(struct unwinder *u, pid_t tgid)
-{
-	struct unwind_proc *up = u64map_get(&u->procs, (uint64_t)tgid, 0);
-
-	if (up && up->dwfl) {
-		dwfl_end(up->dwfl);
-		up->dwfl = NULL;
-	}
-	if (up)
-		up->gen = 0;
-}
-
 void unwinder_get_stats(const struct unwinder *u, struct unwind_stats *st)
 {
 	*st = u->stats;

@@ -47,11 +47,10 @@ struct unwinder *unwinder_new(struct symbolizer *s);
 void unwinder_free(struct unwinder *u);
 
 /* Unwinds one copied stack. Returns 0 (res filled; a walk cut short has
- * res->truncated) or -errno: -ESRCH when the process has no snapshot. */
+ * res->truncated) or -errno: -ESRCH when the process has no snapshot (res
+ * then holds the sampled address alone, truncated). A process's modules
+ * are reported again when its snapshot changes (after an exec). */
 int unwind_user(struct unwinder *u, const struct unwind_input *in, struct unwind_result *res);
-
-/* Forgets a process (it exited, or exec replaced its mappings). */
-void unwinder_forget(struct unwinder *u, pid_t tgid);
 
 void unwinder_get_stats(const struct unwinder *u, struct unwind_stats *st);
 
