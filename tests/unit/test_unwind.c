@@ -5,7 +5,8 @@
  * side copies them; the process is then killed and the snapshots are
  * unwound offline from the symbolizer's mapping cache. Checks the whole
  * chain through libc's read() wrapper to main and _start, a thread's
- * chain to clone3, a copy too short (truncated, and says why), the
+ * chain to clone3, a binary with frame pointers and no unwind tables
+ * (walked by its frame pointers), a copy too short (truncated, and says why), the
  * frame-pointer detection that selects processes for unwinding, and the
  * deletion the feed's map of pending off-CPU stacks relies on. */
 #include "tests/unit/testutil.h"
@@ -65,6 +66,9 @@ static int setup(void **state)
 	   scratch, FIXTURES);
 	sh("cc -O2 -g -fPIE -pie -fno-omit-frame-pointer -pthread -o %s/withfp %s/unwind/target.c",
 	   scratch, FIXTURES);
+	/* Frame pointers and no CFI of its own (no .eh_frame, no DWARF). */
+	sh("cc -O2 -fPIE -pie -fno-omit-frame-pointer -fno-asynchronous-unwind-tables "
+	   "-fno-unwind-tables -pthread -o %s/fponly %s/unwind/target.c", scratch, FIXTURES);
 	return 0;
 }
 
@@ -234,6 +238,33 @@ static void test_blocked_in_libc_read(void **state)
 	symbolizer_free(s);
 }
 
+/* Where a function has no CFI, libdw's x86-64 backend follows the frame
+ * pointer: the application's frames of a binary built with frame pointers
+ * and without unwind tables are walked that way, libc's with its CFI. */
+static void test_frame_pointers_without_cfi(void **state)
+{
+	struct symbolizer *s = symbolizer_new();
+	struct unwinder *u = unwinder_new(s);
+	static struct snapshot snap;
+	struct unwind_input in;
+	struct unwind_result res;
+	char names[4096];
+	struct target t;
+
+	start_target(&t, "fponly");
+	sh("readelf -S %s/fponly | grep -q debug_frame && exit 1; exit 0", scratch);
+	assert_int_equal(symbolizer_snapshot(s, t.pid, false), 0);
+	record(&snap, t.pid, t.pid);
+	stop_target(&t);
+	in = input_of(&snap, snap.stack_len);
+	assert_int_equal(unwind_user(u, &in, &res), 0);
+	frame_names(s, &snap, &res, names, sizeof(names));
+	print_message("frame pointers, no CFI: %s\n", names);
+	assert_chain(names, "fridayu_reader;fridayu_middle;fridayu_outer;main");
+	unwinder_free(u);
+	symbolizer_free(s);
+}
+
 static void test_spinning_thread(void **state)
 {
 	struct symbolizer *s = symbolizer_new();
@@ -319,6 +350,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_blocked_in_libc_read),
+		cmocka_unit_test(test_frame_pointers_without_cfi),
 		cmocka_unit_test(test_spinning_thread),
 		cmocka_unit_test(test_frame_pointer_detection),
 		cmocka_unit_test(test_pending_map_delete),
