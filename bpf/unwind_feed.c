@@ -141,8 +141,12 @@ static void set_copy_bytes(struct unwind_feed *f, uint32_t tgid, struct unwind_f
 		bpf_map_update_elem(f->tgids_fd, &tgid, &bytes, BPF_ANY);
 }
 
-static void select_proc(struct unwind_feed *f, uint32_t tgid, struct unwind_feed_proc *p,
-			const char *reason)
+/* The feeds of the run (profile's and offcpu's): a process one of them
+ * selects is selected in all, so its CPU and off-CPU stacks agree. */
+static struct unwind_feed *run_feeds[8];
+
+static void select_one(struct unwind_feed *f, uint32_t tgid, struct unwind_feed_proc *p,
+		       const char *reason)
 {
 	const char *comm = symbolizer_proc_name(f->sym, (pid_t)tgid);
 
@@ -152,6 +156,28 @@ static void select_proc(struct unwind_feed *f, uint32_t tgid, struct unwind_feed
 	json_array_append_new(f->selected, json_pack("{s:i, s:s, s:s}", "pid", (int)tgid,
 						       "comm", comm ? comm : "?", "reason", reason));
 	log_debug("unwind: pid %u (%s): %s", tgid, comm ? comm : "?", reason);
+}
+
+static void select_proc(struct unwind_feed *f, uint32_t tgid, struct unwind_feed_proc *p,
+			const char *reason)
+{
+	select_one(f, tgid, p, reason);
+	for (size_t i = 0; i < ARRAY_SIZE(run_feeds); i++) {
+		struct unwind_feed *g = run_feeds[i];
+		struct unwind_feed_proc *q;
+
+		if (g && g != f && g->mode == f->mode && (q = proc_of(g, tgid)) && !q->selected)
+			select_one(g, tgid, q, reason);
+	}
+}
+
+static void register_feed(struct unwind_feed *f, bool on)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(run_feeds); i++)
+		if (on ? !run_feeds[i] : run_feeds[i] == f) {
+			run_feeds[i] = on ? f : NULL;
+			return;
+		}
 }
 
 /* Judges a process when it is first seen. */
@@ -357,6 +383,7 @@ int unwind_feed_start(struct unwind_feed *f, struct ring_buffer *rb, int unwind_
 		return 0;
 	if (!(f->unw = stack_unwinder_get(f->sym)))
 		return -ENOMEM;
+	register_feed(f, true);
 	/* A named target is judged now, so its first samples are copied
 	 * too; on the whole host each process is judged when first seen. */
 	if (target && target->tgid)
@@ -436,6 +463,7 @@ static void free_pending(void *p)
 
 void unwind_feed_free(struct unwind_feed *f)
 {
+	register_feed(f, false);
 	u64map_free(&f->pending, free_pending);
 	u64map_free(&f->procs, free_pending);
 	json_decref(f->selected);
