@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <elfutils/libdwfl.h>
@@ -46,12 +47,26 @@ static const Dwfl_Callbacks dwfl_callbacks = {
 	.debuginfo_path = &debuginfo_path,
 };
 
+/* Each process's Dwfl holds a descriptor per module (libdwfl owns what
+ * it is given): a host with hundreds of processes to unwind needs more
+ * than the usual soft limit of 1024, so it is raised to the hard one. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 struct unwinder *unwinder_new(struct symbolizer *s)
 {
 	struct unwinder *u = calloc(1, sizeof(*u));
 
 	if (u)
 		u->sym = s;
+	raise_fd_limit();
 	return u;
 }
 
