@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,26 @@ static pid_t other_thread(pid_t pid)
 	return tid;
 }
 
+/* Until the main thread sits in read(2) (syscall 0 on x86-64): "ready"
+ * arrives while it may still be returning from the write that sent it. */
+static void wait_in_read(pid_t pid)
+{
+	char path[64], buf[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	for (int i = 0; i < 500; i++) {
+		FILE *f = fopen(path, "r");
+		bool in_read = f && fgets(buf, sizeof(buf), f) && !strncmp(buf, "0 ", 2);
+
+		if (f)
+			fclose(f);
+		if (in_read)
+			return;
+		usleep(10000);
+	}
+	fail_msg("pid %d never blocked in read()", pid);
+}
+
 static void start_target(struct target *t, const char *name)
 {
 	int in[2], out[2];
@@ -126,6 +147,7 @@ static void start_target(struct target *t, const char *name)
 	assert_string_equal(line, "ready\n");
 	t->thread = other_thread(t->pid);
 	assert_true(t->thread > 0);
+	wait_in_read(t->pid);
 }
 
 static void stop_target(struct target *t)
