@@ -1,8 +1,9 @@
 /* unwind.h: whole user stacks from a copy of a thread's registers and the
  * top of its stack, as `perf record --call-graph dwarf` takes them: libdw
- * walks the frames with the CFI (.eh_frame, else .debug_frame found by
- * build-id) of the executable and its shared libraries, which it learns
- * from the symbolizer's snapshot of the process's mappings. Memory outside
+ * walks the frames with the CFI (.eh_frame, else the file's own
+ * .debug_frame; separate debug files are not loaded, see unwind.c) of the
+ * executable and its shared libraries, which it learns from the
+ * symbolizer's snapshot of the process's mappings. Memory outside
  * the copied stack is read from the mapped files. Where a function has no
  * CFI, libdw's x86-64 backend follows the frame pointer. */
 #ifndef FRIDAY_UNWIND_H

@@ -5,8 +5,8 @@
  * side copies them; the process is then killed and the snapshots are
  * unwound offline from the symbolizer's mapping cache. Checks the whole
  * chain through libc's read() wrapper to main and _start, a thread's
- * chain to clone3, a binary with frame pointers and no unwind tables
- * (walked by its frame pointers), a copy too short (truncated, and says
+ * chain to clone3, a binary whose CFI is only in .debug_frame, one with
+ * frame pointers and no CFI (walked by its frame pointers), a copy too short (truncated, and says
  * why), the frame-pointer detection that selects processes for
  * unwinding, and the deletion the feed's map of pending off-CPU stacks
  * relies on. */
@@ -68,6 +68,9 @@ static int setup(void **state)
 	   scratch, FIXTURES);
 	sh("cc -O2 -g -fPIE -pie -fno-omit-frame-pointer -pthread -o %s/withfp %s/unwind/target.c",
 	   scratch, FIXTURES);
+	/* CFI only in .debug_frame (-g without unwind tables), no frame pointers. */
+	sh("cc -O2 -g -fPIE -pie -fomit-frame-pointer -fno-asynchronous-unwind-tables "
+	   "-fno-unwind-tables -pthread -o %s/dbgframe %s/unwind/target.c", scratch, FIXTURES);
 	/* Frame pointers and no CFI of its own (no .eh_frame, no DWARF). */
 	sh("cc -O2 -fPIE -pie -fno-omit-frame-pointer -fno-asynchronous-unwind-tables "
 	   "-fno-unwind-tables -pthread -o %s/fponly %s/unwind/target.c", scratch, FIXTURES);
@@ -261,6 +264,31 @@ static void test_blocked_in_libc_read(void **state)
 	symbolizer_free(s);
 }
 
+/* CFI that is only in the binary's .debug_frame is used too. */
+static void test_debug_frame_only(void **state)
+{
+	struct symbolizer *s = symbolizer_new();
+	struct unwinder *u = unwinder_new(s);
+	static struct snapshot snap;
+	struct unwind_input in;
+	struct unwind_result res;
+	char names[4096];
+	struct target t;
+
+	start_target(&t, "dbgframe");
+	assert_int_equal(symbolizer_snapshot(s, t.pid, false), 0);
+	record(&snap, t.pid, t.pid);
+	stop_target(&t);
+	in = input_of(&snap, snap.stack_len);
+	assert_int_equal(unwind_user(u, &in, &res), 0);
+	frame_names(s, &snap, &res, names, sizeof(names));
+	print_message(".debug_frame only: %s\n", names);
+	assert_false(res.truncated);
+	assert_chain(names, "fridayu_reader;fridayu_middle;fridayu_outer;main");
+	unwinder_free(u);
+	symbolizer_free(s);
+}
+
 /* Where a function has no CFI, libdw's x86-64 backend follows the frame
  * pointer: the application's frames of a binary built with frame pointers
  * and without unwind tables are walked that way, libc's with its CFI. */
@@ -373,6 +401,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_blocked_in_libc_read),
+		cmocka_unit_test(test_debug_frame_only),
 		cmocka_unit_test(test_frame_pointers_without_cfi),
 		cmocka_unit_test(test_spinning_thread),
 		cmocka_unit_test(test_frame_pointer_detection),
