@@ -6,10 +6,10 @@
  * unwound offline from the symbolizer's mapping cache. Checks the whole
  * chain through libc's read() wrapper to main and _start, a thread's
  * chain to clone3, a binary whose CFI is only in .debug_frame, one with
- * frame pointers and no CFI (walked by its frame pointers), a copy too short (truncated, and says
- * why), the frame-pointer detection that selects processes for
- * unwinding, and the deletion the feed's map of pending off-CPU stacks
- * relies on. */
+ * frame pointers and no CFI (walked by its frame pointers), a copy too
+ * short (truncated, and says why), the frame-pointer detection that
+ * selects processes for unwinding, and the deletion the feed's map of
+ * pending off-CPU stacks relies on. */
 #include "tests/unit/testutil.h"
 
 #include <dirent.h>
