@@ -8,12 +8,17 @@
 # gets for it (the share of stacks that reach the application's caller).
 # Workloads (build/workloads, -O2 without frame pointers):
 #   cpu:    hot_function with 2 spinning threads (CPU samples at -F 199);
-#   offcpu: c_mutex_contend with 4 threads (about 10k context switches/s).
+#   offcpu: c_mutex_contend with 4 threads (about 10k context switches/s);
+#   host:   the whole host as it is (no -p), off-CPU profile, --unwind fp
+#           against auto (the default: DWARF for processes without frame
+#           pointers), to show the cost where every process may need it.
 #   sh bench/unwind_cost.sh [SECONDS] [ROUNDS]   (default 12 and 3; after make)
+#   BENCH_WORKLOADS="host" sh bench/unwind_cost.sh   (only some workloads)
 set -eu
 BUILD=${BUILD:-build}
 SECONDS_RUN=${1:-12}
 ROUNDS=${2:-3}
+WORKLOADS_RUN=${BENCH_WORKLOADS:-cpu offcpu host}
 FRIDAY=$PWD/$BUILD/friday
 dir=$(mktemp -d /tmp/friday-unw-bench.XXXXXX)
 pids=""
@@ -23,24 +28,26 @@ make -s "$BUILD/friday" "$BUILD/workloads/hot_function" "$BUILD/workloads/c_mute
 # one WORKLOAD MODE ROUND: a friday run on a fresh workload process; one
 # line of figures in $dir/WORKLOAD.MODE.
 one() {
-	workload=$1 mode=$2
+	workload=$1 mode=$2 pid=""
 	case "$workload" in
-	cpu) "$BUILD/workloads/hot_function" $((SECONDS_RUN + 10)) 2 & ;;
-	offcpu) "$BUILD/workloads/c_mutex_contend" $((SECONDS_RUN + 10)) 4 > /dev/null & ;;
+	cpu) "$BUILD/workloads/hot_function" $((SECONDS_RUN + 10)) 2 & pid=$! ;;
+	offcpu) "$BUILD/workloads/c_mutex_contend" $((SECONDS_RUN + 10)) 4 > /dev/null & pid=$! ;;
 	esac
-	pid=$!
 	pids="$pids $pid"
 	sleep 0.3
 	case "$mode" in
 	fp) opts="--unwind fp" ;;
+	auto) opts="--unwind auto" ;;
 	dwarf) opts="--unwind dwarf" ;;
 	dwarf32) opts="--unwind dwarf --unwind-stack 32" ;;
 	esac
 	# shellcheck disable=SC2086
-	"$FRIDAY" run -d "$SECONDS_RUN" -F 199 -p $pid --stages wednesday $opts \
+	"$FRIDAY" run -d "$SECONDS_RUN" -F 199 ${pid:+-p $pid} --stages wednesday $opts \
 		-o "$dir/run.tar.gz" > /dev/null 2>&1
-	kill $pid 2>/dev/null || true
-	wait $pid 2>/dev/null || true
+	if [ -n "$pid" ]; then
+		kill $pid 2>/dev/null || true
+		wait $pid 2>/dev/null || true
+	fi
 	rm -rf "$dir/u"
 	mkdir "$dir/u"
 	tar -xzf "$dir/run.tar.gz" -C "$dir/u"
@@ -50,7 +57,9 @@ one() {
 	folded="$(dirname "$r")/$(jq -r ".profiles[] | select(.kind == \"$kind\") | .folded" "$r")"
 	# The share of samples (cpu) or blocked time (offcpu, voluntary) whose
 	# stack reaches the application's caller of the hot or blocking call.
-	if [ "$workload" = cpu ]; then
+	if [ "$workload" = host ]; then
+		reach=0
+	elif [ "$workload" = cpu ]; then
 		reach=$(awk '{ n = $NF; t += n; if ($0 ~ /;spin;friday_hot_spin/) h += n }
 			END { printf "%.1f", t ? 100 * h / t : 0 }' "$folded")
 	else
@@ -67,9 +76,11 @@ one() {
 		@tsv' "$r" >> "$dir/$workload.$mode"
 }
 
+modes_of() { [ "$1" = host ] && echo "fp auto" || echo "fp dwarf dwarf32"; }
+
 for round in $(seq "$ROUNDS"); do
-	for workload in cpu offcpu; do
-		for mode in fp dwarf dwarf32; do
+	for workload in $WORKLOADS_RUN; do
+		for mode in $(modes_of $workload); do
 			one $workload $mode
 			echo "round $round $workload $mode: $(tail -1 "$dir/$workload.$mode")" >&2
 		done
@@ -78,8 +89,8 @@ done
 
 echo "| workload | unwind | friday CPU s | BPF ns/run | BPF % of a CPU | bytes copied/s | bytes/stack | unwinding s (per stack) | stacks | truncated | lost | reaches caller |"
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-for workload in cpu offcpu; do
-	for mode in fp dwarf dwarf32; do
+for workload in $WORKLOADS_RUN; do
+	for mode in $(modes_of $workload); do
 		# Column medians over the rounds.
 		awk -F'\t' -v w=$workload -v m=$mode -v n="$ROUNDS" '
 			{ for (i = 1; i <= NF; i++) v[i, NR] = $i; nf = NF }
@@ -92,9 +103,10 @@ for workload in cpu offcpu; do
 				}
 				label = m == "dwarf32" ? "dwarf, 32 KiB" : m
 				per = med[7] ? sprintf(" (%.1f us)", 1e6 * med[6] / med[7]) : ""
-				printf "| %s | %s | %.2f | %.0f | %.2f | %.0f | %.0f | %.3f%s | %d | %d | %d | %.1f%% |\n",
+				reach = w == "host" ? "-" : sprintf("%.1f%%", med[12])
+				printf "| %s | %s | %.2f | %.0f | %.2f | %.0f | %.0f | %.3f%s | %d | %d | %d | %s |\n",
 					w, label, med[1], med[2], med[3], med[4], med[5], med[6], per,
-					med[7], med[8], med[9], med[12]
+					med[7], med[8], med[9], reach
 			}' "$dir/$workload.$mode"
 	done
 done

@@ -35,6 +35,8 @@ struct unwinder {
 	uint64_t sp;
 	bool read_past_copy;
 	bool read_failed;
+	uint64_t max_failed_addr;     /* the highest address a read failed at */
+	uint64_t last_sp;             /* the stack pointer of the last frame */
 	struct unwind_stats stats;
 };
 
@@ -138,6 +140,8 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *a
 	    (ssize_t)sizeof(*result))
 		return true;
 	u->read_failed = true;
+	if (addr > u->max_failed_addr)
+		u->max_failed_addr = addr;
 	return false;
 }
 
@@ -255,11 +259,14 @@ static int on_frame(Dwfl_Frame *state, void *arg)
 {
 	struct unwinder *u = arg;
 	struct unwind_result *res = u->res;
+	Dwarf_Word sp;
 	Dwarf_Addr pc;
 	bool activation;
 
 	if (!dwfl_frame_pc(state, &pc, &activation))
 		return DWARF_CB_ABORT;
+	if (dwfl_frame_reg(state, UNWIND_REG_SP, &sp) == 0)
+		u->last_sp = sp;
 	if (res->nr_ips == UNWIND_MAX_FRAMES) {
 		res->truncated = true;
 		return DWARF_CB_ABORT;
@@ -290,12 +297,15 @@ int unwind_user(struct unwinder *u, const struct unwind_input *in, struct unwind
 	u->res = res;
 	u->sp = in->regs[UNWIND_REG_SP];
 	u->read_past_copy = u->read_failed = false;
+	u->max_failed_addr = u->last_sp = 0;
 	ret = dwfl_getthread_frames(up->dwfl, in->tid, on_frame, u);
-	/* 0 and no failed read: it reached a frame that says it is the
-	 * outermost (its return address is undefined in the CFI, as _start
-	 * and clone3 say). libdwfl also ends quietly when it cannot read a
-	 * return address: that is a cut, not the end. */
-	if (ret != 0 || u->read_failed)
+	/* 0: it reached a frame that says it is the outermost (its return
+	 * address is undefined in the CFI, as _start and clone3 say) - or
+	 * libdwfl could not read the last frame's return address, which it
+	 * takes quietly for the end. That read is at or above the last
+	 * frame's stack pointer; a failed read below it was of a register
+	 * the walk did not need. */
+	if (ret != 0 || (u->read_failed && u->max_failed_addr >= u->last_sp))
 		res->truncated = true;
 	if (!res->nr_ips)
 		res->ips[res->nr_ips++] = in->regs[UNWIND_REG_IP];
