@@ -190,9 +190,11 @@ static void decide(struct unwind_feed *f, uint32_t tgid)
 
 	if (f->mode == UNWIND_MODE_FP || !(p = proc_of(f, tgid)) || p->decided)
 		return;
-	/* friday itself: unwinding its own switches would feed on itself. */
+	/* friday itself: unwinding its own switches would feed on itself.
+	 * A copy size of 0 keeps its frame-pointer stacks in dwarf mode too. */
 	if (tgid == (uint32_t)getpid()) {
 		p->decided = true;
+		set_copy_bytes(f, tgid, p, 0);
 		return;
 	}
 	if (f->mode == UNWIND_MODE_DWARF) {
@@ -384,6 +386,7 @@ int unwind_feed_start(struct unwind_feed *f, struct ring_buffer *rb, int unwind_
 	if (!(f->unw = stack_unwinder_get(f->sym)))
 		return -ENOMEM;
 	register_feed(f, true);
+	decide(f, (uint32_t)getpid());
 	/* A named target is judged now, so its first samples are copied
 	 * too; on the whole host each process is judged when first seen. */
 	if (target && target->tgid)
