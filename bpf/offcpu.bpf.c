@@ -12,6 +12,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "stacks.bpf.h"
+#include "unwind.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -73,14 +74,32 @@ struct {
 static __always_inline void switch_out(void *ctx, struct offcpu_start *st, __u32 tgid,
 				       bool kthread, bool preempt, unsigned int prev_state)
 {
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), want;
+
 	st->ts_ns = bpf_ktime_get_ns();
 	st->tgid = tgid;
 	st->kind = (preempt || prev_state == TASK_RUNNING_STATE) ? OFFCPU_PREEMPT : OFFCPU_SLEEP;
 	st->kstack_id = stack_id(ctx, &kstacks, 0);
-	st->ustack_id = kthread ? STACK_ID_NONE : stack_id(ctx, &ustacks, BPF_F_USER_STACK);
+	st->ustack_id = STACK_ID_NONE;
+	st->snap_id = 0;
 	st->waker_tgid = 0;
 	st->waker_kstack_id = STACK_ID_NONE;
 	bpf_get_current_comm(&st->comm, sizeof(st->comm));
+	if (kthread)
+		return;
+	want = unwind_want(tgid);
+	if (want) {
+		__u64 snap_id = __sync_fetch_and_add(&unwind_seq, 1) + 1;
+
+		if (unwind_emit(tgid, tid, st->kstack_id, st->kind, snap_id, 0, want)) {
+			st->snap_id = snap_id;
+			st->ustack_id = STACK_ID_UNWOUND;
+			return;
+		}
+	} else {
+		unwind_note_fp_depth(ctx, tgid);
+	}
+	st->ustack_id = stack_id(ctx, &ustacks, BPF_F_USER_STACK);
 }
 
 /* Adds the time st was off CPU up to now_ns, then clears it. */
@@ -94,6 +113,16 @@ static __always_inline void account(struct offcpu_start *st, __u64 now_ns)
 		return;
 	delta_ns = now_ns - st->ts_ns;
 	st->ts_ns = 0;
+	/* A copied stack always gets its weight record, 0 for a short block,
+	 * so user space can let the copy go. */
+	if (st->snap_id) {
+		__u64 snap_id = st->snap_id;
+
+		st->snap_id = 0;
+		if (unwind_emit_weight(snap_id, delta_ns < min_block_ns ? 0 : delta_ns / 1000))
+			goto wakers;
+		st->ustack_id = STACK_ID_UNWIND_LOST;
+	}
 	if (delta_ns < min_block_ns)
 		return;
 	__builtin_memset(&key, 0, sizeof(key));
@@ -103,6 +132,9 @@ static __always_inline void account(struct offcpu_start *st, __u64 now_ns)
 	key.kind = st->kind;
 	__builtin_memcpy(key.comm, st->comm, sizeof(key.comm));
 	add_count(&offcpu_us, &key, delta_ns / 1000);
+wakers:
+	if (delta_ns < min_block_ns)
+		return;
 	if (want_wakers && st->waker_tgid) {
 		__builtin_memset(&wkey, 0, sizeof(wkey));
 		wkey.tgid = st->tgid;

@@ -18,6 +18,7 @@
 #include "bpf/collector.h"
 #include "bpf/stack_common.h"
 #include "bpf/stacks.h"
+#include "bpf/unwind_feed.h"
 #include "lib/util.h"
 #include "offcpu.skel.h"
 
@@ -29,6 +30,9 @@ struct offcpu_state {
 	struct ring_buffer *rb;
 	struct symbolizer *sym;
 	struct stack_target target;
+	struct fold_table off;     /* unwound stacks as their time comes, then the map's */
+	struct stack_fold_ctx fc;
+	struct unwind_feed feed;
 	bool raw_tp;               /* the fallback variant */
 	char variant_why[200];
 	uint64_t flush_ns;
@@ -70,6 +74,9 @@ static void set_knobs(struct offcpu_state *st)
 	skel->rodata->targ_cg_level = st->target.cg_level;
 	skel->rodata->targ_use_tgids = st->target.use_tgids;
 	skel->rodata->min_block_ns = st->min_block_us * 1000;
+	skel->rodata->unwind_mode = (__u32)st->feed.mode;
+	skel->rodata->unwind_stack_bytes = st->feed.stack_bytes;
+	unwind_feed_size_maps(&st->feed, skel->maps.unwind_rb, skel->maps.unwind_scratch);
 	bpf_program__set_autoload(skel->progs.switch_btf, !st->raw_tp);
 	bpf_program__set_autoload(skel->progs.wakeup_btf, !st->raw_tp);
 	bpf_program__set_autoload(skel->progs.flush_tasks, !st->raw_tp);
@@ -109,6 +116,9 @@ static int start(struct collector *c, char *why, size_t len)
 		return err;
 	if (!(st->sym = stack_symbolizer_get()))
 		return -ENOMEM;
+	st->fc = (struct stack_fold_ctx){ .sym = st->sym, .table = &st->off };
+	unwind_feed_init(&st->feed, c->opts, st->sym, &st->fc);
+	st->feed.kind_leaf[OFFCPU_PREEMPT] = "[preempted]";
 	/* tp_btf with task storage first; raw_tp with a pid map where the
 	 * kernel lacks BTF or tp_btf (tried, not guessed). */
 	err = load_variant(st, false);
@@ -124,11 +134,20 @@ static int start(struct collector *c, char *why, size_t len)
 		return err;
 	}
 	stack_target_refresh(&st->target, bpf_map__fd(st->skel->maps.targ_tgids));
-	st->rb = ring_buffer__new(bpf_map__fd(st->skel->maps.proc_events), stack_on_proc_event,
-				  st->sym, NULL);
+	st->fc.kstacks_fd = bpf_map__fd(st->skel->maps.kstacks);
+	st->fc.ustacks_fd = bpf_map__fd(st->skel->maps.ustacks);
+	st->rb = ring_buffer__new(bpf_map__fd(st->skel->maps.proc_events), unwind_feed_on_proc,
+				  &st->feed, NULL);
 	if (!st->rb) {
 		snprintf(why, len, "ring buffer: %s", strerror(errno));
 		return -errno;
+	}
+	err = unwind_feed_start(&st->feed, st->rb, bpf_map__fd(st->skel->maps.unwind_rb),
+				bpf_map__fd(st->skel->maps.unwind_tgids),
+				bpf_map__fd(st->skel->maps.unwind_fp_depths), &st->target);
+	if (err) {
+		snprintf(why, len, "unwinding ring buffer: %s", strerror(-err));
+		return err;
 	}
 	return 0;
 }
@@ -136,9 +155,14 @@ static int start(struct collector *c, char *why, size_t len)
 static int poll_events(struct collector *c)
 {
 	struct offcpu_state *st = c->priv;
+	int n;
 
 	stack_target_refresh(&st->target, bpf_map__fd(st->skel->maps.targ_tgids));
-	return ring_buffer__consume(st->rb);
+	n = ring_buffer__consume(st->rb);
+	/* After the announcements: a process judged by its binary is not
+	 * judged again by its walks. */
+	unwind_feed_poll(&st->feed);
+	return n;
 }
 
 static uint64_t ktime_ns(void)
@@ -217,6 +241,12 @@ static int fold_pending_raw(struct offcpu_state *st, struct stack_fold_ctx *fc,
 		if (bpf_map_lookup_elem(fd, &key, &s) || !s.ts_ns || s.ts_ns > st->flush_ns ||
 		    st->flush_ns - s.ts_ns < st->min_block_us * 1000)
 			continue;
+		if (s.snap_id) {
+			/* Its copy is unwound and waits in the feed for this time
+			 * (the feed's totals by kind count it). */
+			err = unwind_feed_weight(&st->feed, s.snap_id, (st->flush_ns - s.ts_ns) / 1000);
+			continue;
+		}
 		k.tgid = s.tgid;
 		k.kstack_id = s.kstack_id;
 		k.ustack_id = s.ustack_id;
@@ -326,35 +356,41 @@ static json_t *add_profile(struct collector *c, struct report *r, const char *na
 static int harvest(struct collector *c, struct report *r)
 {
 	struct offcpu_state *st = c->priv;
-	struct fold_table off = { 0 }, wake = { 0 };
-	struct stack_fold_ctx fc = { .sym = st->sym, .table = &off,
-				     .kstacks_fd = bpf_map__fd(st->skel->maps.kstacks),
-				     .ustacks_fd = bpf_map__fd(st->skel->maps.ustacks) };
+	struct offcpu_bpf__bss *b = st->skel->bss;
+	struct unwind_bpf_counts bc = { b->unwind_records, b->unwind_bytes, b->unwind_lost,
+					b->unwind_short_reads, b->unwind_unreadable };
+	struct fold_table *off = &st->off, wake = { 0 };
+	struct stack_fold_ctx fc = st->fc;
 	struct offcpu_totals tot = { { 0 } };
 	double t0 = now_mono_s();
 	uint64_t missing_off, cut_off;
-	json_t *p;
+	json_t *p, *unwound;
 	int err;
 
-	err = fold_offcpu(st, &fc, &tot);
-	missing_off = fc.nr_missing_stacks;
-	cut_off = fc.nr_cut_stacks;
+	/* fold_offcpu goes through st->fc, which the feed also folds into. */
+	err = fold_offcpu(st, &st->fc, &tot);
+	tot.us[OFFCPU_SLEEP] += st->feed.value_by_kind[OFFCPU_SLEEP];
+	tot.us[OFFCPU_PREEMPT] += st->feed.value_by_kind[OFFCPU_PREEMPT];
+	missing_off = st->fc.nr_missing_stacks;
+	cut_off = st->fc.nr_cut_stacks;
+	fc = st->fc;
 	fc.table = &wake;
 	fc.nr_missing_stacks = 0;
 	if (!err)
 		err = fold_wakeups(st, &fc);
 	c->lost_events = st->skel->bss->lost_stacks + st->skel->bss->lost_counts +
-			 st->skel->bss->lost_procs;
+			 st->skel->bss->lost_procs + b->unwind_lost;
+	unwound = unwind_feed_report(&st->feed, &bc, c->window_s);
 	if (!err) {
 		p = add_profile(c, r, "offcpu", "Off-CPU time flame graph (blocked stacks, us)",
-				&off, now_mono_s() - t0, missing_off);
+				off, now_mono_s() - t0, missing_off);
 		if (p)
-			json_object_update_new(p, json_pack("{s:I, s:I, s:I, s:I, s:o}",
-				"cut_user_stacks", (json_int_t)cut_off,
+			json_object_update_new(p, json_pack("{s:I, s:O, s:I, s:I, s:I, s:o}",
+				"cut_user_stacks", (json_int_t)cut_off, "unwind", unwound,
 				"voluntary_us", (json_int_t)tot.us[OFFCPU_SLEEP],
 				"involuntary_us", (json_int_t)tot.us[OFFCPU_PREEMPT],
 				"context_switches", (json_int_t)st->skel->bss->nr_switches,
-				"classes_us", classify(&off)));
+				"classes_us", classify(off)));
 		else
 			err = -ENOMEM;
 	}
@@ -362,9 +398,10 @@ static int harvest(struct collector *c, struct report *r)
 				 &wake, now_mono_s() - t0, fc.nr_missing_stacks))
 		err = -ENOMEM;
 	json_object_set_new(report_get(r, "overhead"), "offcpu",
-			    json_pack("{s:I, s:f}", "lost_events", (json_int_t)c->lost_events,
-				      "symbolize_s", now_mono_s() - t0));
-	fold_free(&off);
+			    json_pack("{s:I, s:f, s:o}", "lost_events", (json_int_t)c->lost_events,
+				      "symbolize_s", now_mono_s() - t0,
+				      "unwind", unwind_overhead(unwound)));
+	json_decref(unwound);
 	fold_free(&wake);
 	return err;
 }
@@ -377,10 +414,20 @@ static void destroy(struct collector *c)
 		return;
 	stop(c);
 	ring_buffer__free(st->rb);
+	unwind_feed_free(&st->feed);
+	fold_free(&st->off);
 	offcpu_bpf__destroy(st->skel);
 	stack_symbolizer_put(st->sym);
 	free(st);
 	c->priv = NULL;
+}
+
+/* For report.overhead.collectors: the BPF run time of its programs. */
+static struct bpf_object *object(struct collector *c)
+{
+	struct offcpu_state *st = c->priv;
+
+	return st && st->skel ? st->skel->obj : NULL;
 }
 
 const struct collector_ops offcpu_collector = {
@@ -393,4 +440,5 @@ const struct collector_ops offcpu_collector = {
 	.stop = stop,
 	.harvest = harvest,
 	.destroy = destroy,
+	.object = object,
 };

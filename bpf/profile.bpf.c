@@ -1,12 +1,15 @@
 /* profile.bpf.c: CPU profile, kernel side. A perf event on every online
  * CPU (cycles where the PMU exists, else cpu-clock) at -F Hz runs this
  * program; it counts samples by (process, thread name, kernel stack, user
- * stack) in a hash map, so nothing per sample crosses to user space. */
+ * stack) in a hash map, so nothing per sample crosses to user space, except
+ * for processes selected for DWARF unwinding: their samples go out with
+ * the user registers and stack (unwind.bpf.h). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
 #include "stacks.bpf.h"
+#include "unwind.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -56,8 +59,19 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	key.tgid = tgid;
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	key.kstack_id = in_kernel ? stack_id(ctx, &kstacks, 0) : STACK_ID_NONE;
-	key.ustack_id = (task->flags & PF_KTHREAD_FLAG) ? STACK_ID_NONE :
-			stack_id(ctx, &ustacks, BPF_F_USER_STACK);
+	key.ustack_id = STACK_ID_NONE;
+	if (!(task->flags & PF_KTHREAD_FLAG)) {
+		__u32 want = unwind_want(tgid);
+
+		if (want && unwind_emit(tgid, pid, key.kstack_id, 0, 0, 1, want)) {
+			__sync_fetch_and_add(&kept_samples, 1);
+			note_tgid(tgid);
+			return 0;
+		}
+		if (!want)
+			unwind_note_fp_depth(ctx, tgid);
+		key.ustack_id = stack_id(ctx, &ustacks, BPF_F_USER_STACK);
+	}
 	add_count(&counts, &key, 1);
 	__sync_fetch_and_add(&kept_samples, 1);
 	note_tgid(tgid);

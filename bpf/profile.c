@@ -1,8 +1,10 @@
 /* profile.c: the CPU profile collector, user side: opens a sampling perf
  * event on every online CPU (hardware cycles when the PMU answers, else
  * cpu-clock), attaches profile.bpf.c to each, snapshots processes as they
- * are first seen, and at the end folds the kernel-side counts into a CPU
- * flame graph profile (report.profiles[], kind "cpu", unit "samples"). */
+ * are first seen, unwinds the copied stacks of the processes selected for
+ * DWARF unwinding as they arrive (bpf/unwind_feed.c), and at the end folds
+ * the kernel-side counts beside them into a CPU flame graph profile
+ * (report.profiles[], kind "cpu", unit "samples"). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include "bpf/collector.h"
 #include "bpf/stack_common.h"
 #include "bpf/stacks.h"
+#include "bpf/unwind_feed.h"
 #include "lib/util.h"
 #include "profile.skel.h"
 
@@ -31,6 +34,9 @@ struct profile_state {
 	struct ring_buffer *rb;
 	struct symbolizer *sym;
 	struct stack_target target;
+	struct fold_table table;   /* unwound stacks as they come, then the counts */
+	struct stack_fold_ctx fc;
+	struct unwind_feed feed;
 	const char *event;         /* "cycles" or "cpu-clock" */
 	char event_why[160];       /* why not cycles */
 	int freq_hz;
@@ -115,6 +121,11 @@ static int start(struct collector *c, char *why, size_t len)
 		return -ENOMEM;
 	}
 	memset(st->pmu_fds, -1, (size_t)st->nr_cpus * sizeof(*st->pmu_fds));
+	st->fc = (struct stack_fold_ctx){ .sym = st->sym, .exact_leaf = true, .table = &st->table };
+	unwind_feed_init(&st->feed, c->opts, st->sym, &st->fc);
+	st->skel->rodata->unwind_mode = (__u32)st->feed.mode;
+	st->skel->rodata->unwind_stack_bytes = st->feed.stack_bytes;
+	unwind_feed_size_maps(&st->feed, st->skel->maps.unwind_rb, st->skel->maps.unwind_scratch);
 	st->skel->rodata->targ_tgid = st->target.tgid;
 	st->skel->rodata->targ_cgid = st->target.cgid;
 	st->skel->rodata->targ_cg_level = st->target.cg_level;
@@ -124,11 +135,20 @@ static int start(struct collector *c, char *why, size_t len)
 		return err;
 	}
 	stack_target_refresh(&st->target, bpf_map__fd(st->skel->maps.targ_tgids));
-	st->rb = ring_buffer__new(bpf_map__fd(st->skel->maps.proc_events), stack_on_proc_event,
-				  st->sym, NULL);
+	st->fc.kstacks_fd = bpf_map__fd(st->skel->maps.kstacks);
+	st->fc.ustacks_fd = bpf_map__fd(st->skel->maps.ustacks);
+	st->rb = ring_buffer__new(bpf_map__fd(st->skel->maps.proc_events), unwind_feed_on_proc,
+				  &st->feed, NULL);
 	if (!st->rb) {
 		snprintf(why, len, "ring buffer: %s", strerror(errno));
 		return -errno;
+	}
+	err = unwind_feed_start(&st->feed, st->rb, bpf_map__fd(st->skel->maps.unwind_rb),
+				bpf_map__fd(st->skel->maps.unwind_tgids),
+				bpf_map__fd(st->skel->maps.unwind_fp_depths), &st->target);
+	if (err) {
+		snprintf(why, len, "unwinding ring buffer: %s", strerror(-err));
+		return err;
 	}
 	if ((err = open_samplers(st, cpus, why, len)))
 		return err;
@@ -140,9 +160,14 @@ static int start(struct collector *c, char *why, size_t len)
 static int poll_events(struct collector *c)
 {
 	struct profile_state *st = c->priv;
+	int n;
 
 	stack_target_refresh(&st->target, bpf_map__fd(st->skel->maps.targ_tgids));
-	return ring_buffer__consume(st->rb);
+	n = ring_buffer__consume(st->rb);
+	/* After the announcements: a process judged by its binary is not
+	 * judged again by its walks. */
+	unwind_feed_poll(&st->feed);
+	return n;
 }
 
 static void stop(struct collector *c)
@@ -187,51 +212,60 @@ static int fold_counts(struct profile_state *st, struct stack_fold_ctx *fc, uint
 	return err;
 }
 
+static json_t *unwind_report(struct profile_state *st, double window_s)
+{
+	struct profile_bpf__bss *b = st->skel->bss;
+	struct unwind_bpf_counts bc = { b->unwind_records, b->unwind_bytes, b->unwind_lost,
+					b->unwind_short_reads, b->unwind_unreadable };
+
+	return unwind_feed_report(&st->feed, &bc, window_s);
+}
+
 static int harvest(struct collector *c, struct report *r)
 {
 	struct profile_state *st = c->priv;
-	struct fold_table table = { 0 };
-	struct stack_fold_ctx fc = { .sym = st->sym, .exact_leaf = true, .table = &table,
-				     .kstacks_fd = bpf_map__fd(st->skel->maps.kstacks),
-				     .ustacks_fd = bpf_map__fd(st->skel->maps.ustacks) };
+	struct fold_table *table = &st->table;
+	struct stack_fold_ctx *fc = &st->fc;
 	uint64_t nr_samples, lost;
 	double t0 = now_mono_s(), took_s;
+	json_t *unwound;
 	char *folded;
 	size_t len;
 	json_t *p;
 	int err;
 
-	err = fold_counts(st, &fc, &nr_samples);
-	folded = err ? NULL : fold_render(&table, &len);
-	if (!folded) {
-		fold_free(&table);
+	err = fold_counts(st, fc, &nr_samples);
+	folded = err ? NULL : fold_render(table, &len);
+	if (!folded)
 		return err ? err : -ENOMEM;
-	}
 	took_s = now_mono_s() - t0;
-	lost = st->skel->bss->lost_stacks + st->skel->bss->lost_counts + st->skel->bss->lost_procs;
+	lost = st->skel->bss->lost_stacks + st->skel->bss->lost_counts + st->skel->bss->lost_procs +
+	       st->skel->bss->unwind_lost;
 	c->lost_events = lost;
-	p = report_add_profile(r, "cpu", "cpu", "samples", (unsigned long long)table.total,
+	unwound = unwind_report(st, c->window_s);
+	p = report_add_profile(r, "cpu", "cpu", "samples", (unsigned long long)table->total,
 			       folded, len);
 	if (p) {
-		json_object_set_new(p, "cut_user_stacks", json_integer((json_int_t)fc.nr_cut_stacks));
+		json_object_set_new(p, "cut_user_stacks", json_integer((json_int_t)fc->nr_cut_stacks));
+		json_object_set(p, "unwind", unwound);
 		json_object_update_new(p, json_pack("{s:s, s:s, s:i, s:f, s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:o}",
 			"title", "CPU flame graph (on-CPU samples)",
 			"event", st->event, "frequency_hz", st->freq_hz, "window_s", c->window_s,
 			"target", st->target.desc,
 			"idle_samples", (json_int_t)st->skel->bss->idle_samples,
-			"distinct_stacks", (json_int_t)table.nr_stacks,
+			"distinct_stacks", (json_int_t)table->nr_stacks,
 			"lost_stacks", (json_int_t)st->skel->bss->lost_stacks,
 			"lost_counts", (json_int_t)st->skel->bss->lost_counts,
-			"missing_stacks", (json_int_t)fc.nr_missing_stacks,
+			"missing_stacks", (json_int_t)fc->nr_missing_stacks,
 			"symbolize_s", took_s,
-			"top_leaves", stack_top_leaves(&table, TOP_LEAVES)));
+			"top_leaves", stack_top_leaves(table, TOP_LEAVES)));
 		if (st->event_why[0])
 			json_object_set_new(p, "event_reason", json_string(st->event_why));
 	}
 	json_object_set_new(report_get(r, "overhead"), "profile",
-			    json_pack("{s:I, s:f}", "lost_events", (json_int_t)lost,
-				      "symbolize_s", took_s));
-	fold_free(&table);
+			    json_pack("{s:I, s:f, s:o}", "lost_events", (json_int_t)lost,
+				      "symbolize_s", took_s, "unwind", unwind_overhead(unwound)));
+	json_decref(unwound);
 	return p ? 0 : -ENOMEM;
 }
 
@@ -243,12 +277,22 @@ static void destroy(struct collector *c)
 		return;
 	stop(c);
 	ring_buffer__free(st->rb);
+	unwind_feed_free(&st->feed);
+	fold_free(&st->table);
 	profile_bpf__destroy(st->skel);
 	stack_symbolizer_put(st->sym);
 	free(st->links);
 	free(st->pmu_fds);
 	free(st);
 	c->priv = NULL;
+}
+
+/* For report.overhead.collectors: the BPF run time of its programs. */
+static struct bpf_object *object(struct collector *c)
+{
+	struct profile_state *st = c->priv;
+
+	return st && st->skel ? st->skel->obj : NULL;
 }
 
 const struct collector_ops profile_collector = {
@@ -261,4 +305,5 @@ const struct collector_ops profile_collector = {
 	.stop = stop,
 	.harvest = harvest,
 	.destroy = destroy,
+	.object = object,
 };

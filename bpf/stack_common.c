@@ -161,12 +161,30 @@ int stack_on_proc_event(void *ctx, void *data, size_t size)
 
 static const char *missing_stack_frame(int32_t id, bool kernel)
 {
+	if (id == STACK_ID_UNWIND_LOST)
+		return "[user-stack-lost:ring-buffer-full]";
+	if (id == STACK_ID_UNWOUND)
+		return "[user-stack-lost:copy-not-unwound]";
 	if (id == -EEXIST)
 		return kernel ? "[kernel-stack-lost:stack-map-collision]" :
 				"[user-stack-lost:stack-map-collision]";
 	if (id == -ENOMEM)
 		return kernel ? "[kernel-stack-lost:stack-map-full]" : "[user-stack-lost:stack-map-full]";
 	return kernel ? "[kernel-stack-lost:unwalkable]" : "[user-stack-lost:unwalkable]";
+}
+
+/* Appends frames root first from ips (leaf first). */
+static void append_ips(struct stack_fold_ctx *fc, struct strbuf *sb, uint32_t tgid,
+		       const uint64_t *ips, int depth, bool kernel)
+{
+	for (int i = depth - 1; i >= 0; i--) {
+		bool is_return = !(fc->exact_leaf && i == 0);
+		const char *text = kernel ? symbolize_kernel(fc->sym, ips[i], is_return) :
+					    symbolize_user(fc->sym, (pid_t)tgid, ips[i], is_return);
+
+		if (text)
+			fold_append_frame(sb, text, false);
+	}
 }
 
 /* Appends a stack's frames root first (the map holds them leaf first). */
@@ -195,14 +213,7 @@ static void append_stack(struct stack_fold_ctx *fc, struct strbuf *sb, uint32_t 
 			fold_append_frame(sb, "[unwind-stopped]", false);
 			break;
 		}
-	for (int i = depth - 1; i >= 0; i--) {
-		bool is_return = !(fc->exact_leaf && i == 0);
-		const char *text = kernel ? symbolize_kernel(fc->sym, ips[i], is_return) :
-					    symbolize_user(fc->sym, (pid_t)tgid, ips[i], is_return);
-
-		if (text)
-			fold_append_frame(sb, text, false);
-	}
+	append_ips(fc, sb, tgid, ips, depth, kernel);
 }
 
 int stack_fold(struct stack_fold_ctx *fc, const struct stack_sample *ss)
@@ -218,7 +229,17 @@ int stack_fold(struct stack_fold_ctx *fc, const struct stack_sample *ss)
 	fold_append_frame(&sb, name ? name : comm_z, true);
 	if (ss->after_name)
 		fold_append_frame(&sb, ss->after_name, true);
-	append_stack(fc, &sb, ss->tgid, ss->ustack_id, false);
+	if (ss->uips) {
+		/* A DWARF walk cut short says so at its root, as a frame-pointer
+		 * walk that left the mappings does. */
+		if (ss->utruncated) {
+			fc->nr_truncated_stacks++;
+			fold_append_frame(&sb, "[unwind-truncated]", false);
+		}
+		append_ips(fc, &sb, ss->tgid, ss->uips, ss->nr_uips, false);
+	} else {
+		append_stack(fc, &sb, ss->tgid, ss->ustack_id, false);
+	}
 	append_stack(fc, &sb, ss->tgid, ss->kstack_id, true);
 	if (ss->leaf)
 		fold_append_frame(&sb, ss->leaf, true);

@@ -54,12 +54,18 @@ struct stack_fold_ctx {
 	struct fold_table *table;
 	uint64_t nr_missing_stacks;   /* aggregates whose stack was lost */
 	uint64_t nr_cut_stacks;       /* user stacks cut where the walk left the mappings */
+	uint64_t nr_truncated_stacks; /* DWARF-unwound stacks cut short */
 };
 
 struct stack_sample {
 	uint32_t tgid;
 	const char *comm;             /* the thread's comm (not NUL-terminated at 16) */
 	int32_t kstack_id, ustack_id; /* STACK_ID_NONE for none */
+	/* A user stack unwound in user space (bpf/unwind_feed.c), leaf first,
+	 * used instead of ustack_id; utruncated: the walk was cut short. */
+	const uint64_t *uips;
+	int nr_uips;
+	bool utruncated;
 	const char *after_name;
 	const char *leaf;
 	uint64_t value;

@@ -99,6 +99,8 @@ int parse_run_opts(int argc, char **argv, struct run_opts *opts, const char *cmd
 		{ "output", required_argument, NULL, 'o' },
 		{ "frequency", required_argument, NULL, 'F' },
 		{ "min-block-us", required_argument, NULL, 'm' },
+		{ "unwind", required_argument, NULL, 'U' },
+		{ "unwind-stack", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "no-redact", no_argument, NULL, 'N' },
 		{ "redact", required_argument, NULL, 'R' },
@@ -143,6 +145,16 @@ int parse_run_opts(int argc, char **argv, struct run_opts *opts, const char *cmd
 			if (parse_positive(optarg, 60000000, &v))
 				return usage_error(cmd, "--min-block-us needs microseconds from 1, not '%s'", optarg);
 			opts->min_block_us = (int)v;
+			break;
+		case 'U':
+			if (strcmp(optarg, "dwarf") && strcmp(optarg, "fp") && strcmp(optarg, "auto"))
+				return usage_error(cmd, "--unwind takes dwarf, fp or auto, not '%s'", optarg);
+			opts->unwind = optarg;
+			break;
+		case 'S':
+			if (parse_positive(optarg, 32, &v) || v < 1)
+				return usage_error(cmd, "--unwind-stack needs KiB from 1 to 32, not '%s'", optarg);
+			opts->unwind_stack_kb = (int)v;
 			break;
 		case 'v': verbose_level++; break;
 		case 'N': opts->no_redact = true; break;

@@ -11,8 +11,9 @@
 
 const struct command commands[] = {
 	{ "run", "[-d SECONDS] [-p PID] [--cgroup PATH] [--playbook NAME|FILE] [--stages LIST]\n"
-		 "           [--problem TEXT] [-F HZ] [--min-block-us US] [-o ARCHIVE] [--redact hosts]\n"
-		 "           [--no-redact] [--max-archive-mb MB] [--baseline ARCHIVE] [-v]",
+		 "           [--problem TEXT] [-F HZ] [--min-block-us US] [--unwind dwarf|fp|auto]\n"
+		 "           [--unwind-stack KB] [-o ARCHIVE] [--redact hosts] [--no-redact]\n"
+		 "           [--max-archive-mb MB] [--baseline ARCHIVE] [-v]",
 	  "walk the Fast-by-Friday week on this host and write the archive", cmd_run,
 	  "  -d, --duration SECONDS  the whole collection budget (default 60); the run\n"
 	  "                          ends within it plus a few seconds; each step has\n"
@@ -25,6 +26,17 @@ const struct command commands[] = {
 	  "      --problem TEXT      the problem statement, recorded in the report\n"
 	  "  -F, --frequency HZ      CPU sampling frequency for profiles (default 99)\n"
 	  "      --min-block-us US   off-CPU blocks shorter than this are not kept (default 1)\n"
+	  "      --unwind MODE       user stacks of the CPU and off-CPU profiles: dwarf\n"
+	  "                          copies registers and the top of the stack of every\n"
+	  "                          sample and unwinds them with the binaries' CFI, as\n"
+	  "                          perf --call-graph dwarf does (whole stacks without\n"
+	  "                          frame pointers); fp walks frame pointers only;\n"
+	  "                          auto (default) does dwarf for the processes whose\n"
+	  "                          main binary lacks frame pointers or whose\n"
+	  "                          frame-pointer stacks are 1-2 frames deep\n"
+	  "      --unwind-stack KB   most user stack copied per sample, 1-32 (default\n"
+	  "                          16); each process's copy shrinks to what its\n"
+	  "                          stacks need and grows back when one needs more\n"
 	  "  -o, --output ARCHIVE    archive path (default ./friday-HOST-TIME.tar.gz)\n"
 	  "  -v, --verbose           say what each step does (twice for debug)\n"
 	  "      --redact hosts      also replace host names, IPv4/IPv6 and MAC addresses\n"

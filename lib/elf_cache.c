@@ -244,6 +244,7 @@ struct elf_file *elf_cache_vdso(struct elf_cache *c)
 		return NULL;
 	}
 	memcpy(f->mem, (void *)start, end - start);
+	f->mem_len = end - start;
 	f->elf = elf_memory(f->mem, end - start);
 	if (!f->elf || read_segments(f)) {
 		elf_file_free(f);
@@ -466,6 +467,88 @@ const struct elf_sym *elf_file_symbol(struct elf_cache *c, struct elf_file *f, u
 	if (s->size && vaddr >= s->addr + s->size)
 		return NULL;
 	return s;
+}
+
+ssize_t elf_file_read(const struct elf_file *f, uint64_t off, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (f->mem) {
+		if (off >= f->mem_len)
+			return -EFAULT;
+		n = (ssize_t)(len < f->mem_len - off ? len : f->mem_len - off);
+		memcpy(buf, (const char *)f->mem + off, (size_t)n);
+		return n;
+	}
+	n = pread(f->fd, buf, len, (off_t)off);
+	return n < 0 ? -errno : n;
+}
+
+static bool vaddr_to_off(const struct elf_file *f, uint64_t vaddr, uint64_t *off)
+{
+	for (size_t i = 0; i < f->nr_segs; i++) {
+		const struct elf_seg *s = &f->segs[i];
+
+		if (vaddr >= s->vaddr && vaddr < s->vaddr + s->filesz) {
+			*off = vaddr - s->vaddr + s->off;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* push %rbp first (after an optional endbr64, in CET builds), then
+ * mov %rsp,%rbp within the next few instructions: compilers schedule
+ * other work between the two. */
+static bool sets_frame_pointer(const unsigned char *code, size_t n)
+{
+	static const unsigned char endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	static const unsigned char mov_rsp_rbp[] = { 0x48, 0x89, 0xe5 };
+
+	if (n >= 8 && !memcmp(code, endbr64, sizeof(endbr64))) {
+		code += 4;
+		n -= 4;
+	}
+	if (n < 4 || code[0] != 0x55)
+		return false;
+	return memmem(code + 1, n - 1, mov_rsp_rbp, sizeof(mov_rsp_rbp)) != NULL;
+}
+
+/* Shorter functions cannot set up a frame and return: they do not count. */
+#define FP_MIN_FUNC_BYTES 8
+#define FP_PROLOGUE_BYTES 24
+#define FP_MAX_CHECKED 256
+
+int elf_file_frame_pointer_pct(struct elf_cache *c, struct elf_file *f)
+{
+	size_t nr_sized = 0, step, checked = 0, with_fp = 0;
+	GElf_Ehdr eh;
+
+	if (!gelf_getehdr(f->elf, &eh) || eh.e_machine != EM_X86_64)
+		return -1;
+	if (!f->syms_loaded)
+		load_symbols(c, f);
+	for (size_t i = 0; i < f->nr_syms; i++)
+		nr_sized += f->syms[i].size >= FP_MIN_FUNC_BYTES;
+	if (!nr_sized)
+		return -1;
+	step = nr_sized > FP_MAX_CHECKED ? nr_sized / FP_MAX_CHECKED : 1;
+	for (size_t i = 0, k = 0; i < f->nr_syms; i++) {
+		unsigned char code[FP_PROLOGUE_BYTES];
+		uint64_t off;
+		ssize_t n;
+
+		if (f->syms[i].size < FP_MIN_FUNC_BYTES || k++ % step)
+			continue;
+		if (!vaddr_to_off(f, f->syms[i].addr, &off) ||
+		    (n = elf_file_read(f, off, code, sizeof(code))) < 8)
+			continue;
+		if ((uint64_t)n > f->syms[i].size)
+			n = (ssize_t)f->syms[i].size;
+		checked++;
+		with_fp += sets_frame_pointer(code, (size_t)n);
+	}
+	return checked ? (int)(100 * with_fp / checked) : -1;
 }
 
 static const char *die_name(Dwarf_Die *die)

@@ -37,6 +37,7 @@ struct elf_file {
 	int fd, dbg_fd;
 	Elf *elf, *dbg_elf;
 	void *mem;               /* the vDSO's copy, or NULL */
+	size_t mem_len;
 	Dwarf *dw;               /* from the file or its debug file, or NULL */
 	struct elf_seg *segs;
 	size_t nr_segs;
@@ -73,6 +74,18 @@ struct elf_file *elf_cache_vdso(struct elf_cache *c);
 
 /* File offset -> the address the ELF file's symbols and DWARF use. */
 bool elf_file_off_to_vaddr(const struct elf_file *f, uint64_t off, uint64_t *vaddr);
+
+/* Reads len bytes of the file (or the vDSO's copy) at file offset off;
+ * the count read, or -errno. The unwinder reads code and data this way. */
+ssize_t elf_file_read(const struct elf_file *f, uint64_t off, void *buf, size_t len);
+
+/* Percent of the file's functions (up to 256 of them, spread over the
+ * symbol table) that begin by setting up a frame pointer (push %rbp, then
+ * mov %rsp,%rbp within their first bytes), or -1 when the file has no
+ * function symbols to judge by, or is not x86-64. Leaf functions often
+ * get no frame even with -fno-omit-frame-pointer, so a binary built with
+ * frame pointers scores well above half, one built without near 0. */
+int elf_file_frame_pointer_pct(struct elf_cache *c, struct elf_file *f);
 
 /* Symbol containing vaddr, or NULL. Loads symbols on first use. */
 const struct elf_sym *elf_file_symbol(struct elf_cache *c, struct elf_file *f, uint64_t vaddr);

@@ -16,6 +16,8 @@ struct run_opts {
 	const char *output;      /* -o ARCHIVE */
 	int freq_hz;             /* -F: CPU sampling frequency */
 	int min_block_us;        /* --min-block-us: shorter off-CPU blocks are not kept */
+	const char *unwind;      /* --unwind dwarf|fp|auto: user stacks; NULL is auto */
+	int unwind_stack_kb;     /* --unwind-stack KB: most stack copied per sample */
 	bool guided;             /* friday guide */
 	bool no_bpf;             /* checks only (friday check) */
 	bool no_redact;          /* --no-redact: keep secrets in the archive */

@@ -40,6 +40,8 @@ struct proc_snap {
 	struct jit_sym *jit;      /* from /tmp/perf-NSPID.map, sorted */
 	size_t nr_jit;
 	struct u64map frames;     /* anon and unreadable frames: (addr, ret) -> text */
+	uint64_t gen;             /* symbolizer_snapshot_gen */
+	char exe[PATH_MAX];       /* /proc/PID/exe at the snapshot, or "" */
 };
 
 struct ksym {
@@ -57,6 +59,7 @@ struct symbolizer {
 	bool ksyms_loaded;
 	struct u64map kframes;    /* (addr, ret) -> text, or drop_marker */
 	struct symbolizer_stats stats;
+	uint64_t next_gen;
 };
 
 static char drop_marker[] = "";
@@ -220,6 +223,7 @@ int symbolizer_snapshot(struct symbolizer *s, pid_t tgid, bool replace)
 {
 	struct proc_snap *ps, *old = u64map_get(&s->procs, (uint64_t)tgid, 0);
 	char path[64];
+	ssize_t exe_len;
 	int err;
 
 	if (old && !replace)
@@ -234,6 +238,10 @@ int symbolizer_snapshot(struct symbolizer *s, pid_t tgid, bool replace)
 		return -ESRCH;
 	}
 	ps->nspid = read_nspid(tgid);
+	ps->gen = ++s->next_gen;
+	snprintf(path, sizeof(path), "/proc/%d/exe", tgid);
+	exe_len = readlink(path, ps->exe, sizeof(ps->exe) - 1);
+	ps->exe[exe_len > 0 ? exe_len : 0] = '\0';
 	err = read_maps(s, ps);
 	if (err && !ps->nr_maps) {
 		snap_free(ps);
@@ -249,6 +257,42 @@ const char *symbolizer_proc_name(struct symbolizer *s, pid_t tgid)
 	struct proc_snap *ps = u64map_get(&s->procs, (uint64_t)tgid, 0);
 
 	return ps ? ps->comm : NULL;
+}
+
+uint64_t symbolizer_snapshot_gen(struct symbolizer *s, pid_t tgid)
+{
+	struct proc_snap *ps = u64map_get(&s->procs, (uint64_t)tgid, 0);
+
+	return ps ? ps->gen : 0;
+}
+
+int symbolizer_for_each_file_map(struct symbolizer *s, pid_t tgid,
+				 int (*fn)(void *arg, uint64_t start, uint64_t end, uint64_t pgoff,
+					   struct elf_file *f),
+				 void *arg)
+{
+	struct proc_snap *ps = u64map_get(&s->procs, (uint64_t)tgid, 0);
+	int ret;
+
+	if (!ps)
+		return -ESRCH;
+	for (size_t i = 0; i < ps->nr_maps; i++) {
+		const struct mapping *m = &ps->maps[i];
+
+		if (m->file && (ret = fn(arg, m->start, m->end, m->pgoff, m->file)))
+			return ret;
+	}
+	return 0;
+}
+
+struct elf_file *symbolizer_main_file(struct symbolizer *s, pid_t tgid)
+{
+	struct proc_snap *ps = u64map_get(&s->procs, (uint64_t)tgid, 0);
+
+	for (size_t i = 0; ps && ps->exe[0] && i < ps->nr_maps; i++)
+		if (ps->maps[i].file && !strcmp(ps->maps[i].file->path, ps->exe))
+			return ps->maps[i].file;
+	return NULL;
 }
 
 /* ---- JIT symbols from perf map files ---- */
@@ -342,6 +386,22 @@ bool symbolizer_addr_mapped(struct symbolizer *s, pid_t tgid, uint64_t addr)
 	struct proc_snap *ps = u64map_get(&s->procs, (uint64_t)tgid, 0);
 
 	return ps && find_mapping(ps, addr ? addr - 1 : addr);
+}
+
+ssize_t symbolizer_read_mapped(struct symbolizer *s, pid_t tgid, uint64_t addr, void *buf,
+			       size_t len)
+{
+	struct proc_snap *ps = u64map_get(&s->procs, (uint64_t)tgid, 0);
+	const struct mapping *m;
+
+	if (!ps)
+		return -ESRCH;
+	m = find_mapping(ps, addr);
+	if (!m || !m->file)
+		return -EFAULT;
+	if (len > m->end - addr)
+		len = m->end - addr;
+	return elf_file_read(m->file, addr - m->start + m->pgoff, buf, len);
 }
 
 static char *fmt_frame(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

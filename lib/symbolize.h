@@ -42,6 +42,26 @@ const char *symbolize_kernel(struct symbolizer *s, uint64_t addr, bool is_return
  * when the process was never snapshotted). */
 bool symbolizer_addr_mapped(struct symbolizer *s, pid_t tgid, uint64_t addr);
 
+/* The unwinder (lib/unwind.c) works from the same snapshots. */
+struct elf_file;
+/* A number that changes whenever tgid's snapshot is taken or replaced;
+ * 0 when there is none. */
+uint64_t symbolizer_snapshot_gen(struct symbolizer *s, pid_t tgid);
+/* Calls fn for each executable mapping of tgid backed by a readable ELF
+ * file (the vDSO included); stops at fn's first nonzero return, which it
+ * returns. -ESRCH when tgid has no snapshot. */
+int symbolizer_for_each_file_map(struct symbolizer *s, pid_t tgid,
+				 int (*fn)(void *arg, uint64_t start, uint64_t end, uint64_t pgoff,
+					   struct elf_file *f),
+				 void *arg);
+/* Reads len bytes of tgid's memory at addr from the file mapped there
+ * (code and read-only data as in the file); the count read or -errno. */
+ssize_t symbolizer_read_mapped(struct symbolizer *s, pid_t tgid, uint64_t addr, void *buf,
+			       size_t len);
+/* The ELF file of tgid's main executable (/proc/PID/exe at the
+ * snapshot), or NULL. */
+struct elf_file *symbolizer_main_file(struct symbolizer *s, pid_t tgid);
+
 /* Everything known about one user address (tests, top-function tables). */
 struct sym_detail {
 	const char *function;     /* ELF symbol or DWARF name; NULL when unnamed */

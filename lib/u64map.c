@@ -3,6 +3,7 @@
 #include "lib/u64map.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +70,39 @@ int u64map_put(struct u64map *m, uint64_t k1, uint64_t k2, void *val)
 	m->slots[i].k2 = k2;
 	m->slots[i].val = val;
 	return 0;
+}
+
+static size_t home_of(const struct u64map *m, const struct u64map_slot *s)
+{
+	return hash_u64(s->k1 ^ hash_u64(s->k2)) & (m->cap - 1);
+}
+
+/* Linear probing without tombstones: after emptying a slot, later
+ * entries of the same run move back into it when their home slot allows. */
+void *u64map_del(struct u64map *m, uint64_t k1, uint64_t k2)
+{
+	size_t mask, i, j;
+	void *val;
+
+	if (!m->cap)
+		return NULL;
+	mask = m->cap - 1;
+	i = slot_of(m, k1, k2);
+	if (!(val = m->slots[i].val))
+		return NULL;
+	m->slots[i].val = NULL;
+	m->n--;
+	for (j = (i + 1) & mask; m->slots[j].val; j = (j + 1) & mask) {
+		size_t home = home_of(m, &m->slots[j]);
+		bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+
+		if (stays)
+			continue;
+		m->slots[i] = m->slots[j];
+		m->slots[j].val = NULL;
+		i = j;
+	}
+	return val;
 }
 
 void u64map_free(struct u64map *m, void (*free_val)(void *))

@@ -1,6 +1,6 @@
 /* u64map.h: an open-addressing hash map from a pair of u64 to a pointer,
  * for the symbolizer's caches (address -> folded frame text) and the stack
- * folder. Keys are never deleted; the map only grows. */
+ * folder, the unwinder's pending samples. */
 #ifndef FRIDAY_U64MAP_H
 #define FRIDAY_U64MAP_H
 
@@ -20,6 +20,8 @@ struct u64map {
 void *u64map_get(const struct u64map *m, uint64_t k1, uint64_t k2);
 /* Inserts or replaces; 0 or -ENOMEM. */
 int u64map_put(struct u64map *m, uint64_t k1, uint64_t k2, void *val);
+/* Removes a key; its value (for the caller to free), or NULL. */
+void *u64map_del(struct u64map *m, uint64_t k1, uint64_t k2);
 /* Frees the table; with free_val, also every value. */
 void u64map_free(struct u64map *m, void (*free_val)(void *));
 

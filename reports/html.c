@@ -462,6 +462,11 @@ static void html_profile(struct strbuf *sb, struct report *r, json_t *p, size_t 
 	if (json_is_integer(json_object_get(p, "distinct_stacks")))
 		sb_printf(sb, ", %lld distinct stacks",
 			  (long long)json_integer_value(json_object_get(p, "distinct_stacks")));
+	/* DWARF unwinding: how many user stacks, and how many were cut short. */
+	if (json_integer_value(json_object_get(json_object_get(p, "unwind"), "stacks")) > 0)
+		sb_printf(sb, ", %lld user stacks unwound with DWARF (%lld truncated)",
+			  (long long)json_integer_value(json_object_get(json_object_get(p, "unwind"), "stacks")),
+			  (long long)json_integer_value(json_object_get(json_object_get(p, "unwind"), "truncated")));
 	if (json_string_value(json_object_get(p, "target")) || json_string_value(json_object_get(p, "process"))) {
 		sb_append(sb, ", ");
 		sb_html(sb, jstr(p, "target", jstr(p, "process", "")));
