@@ -67,10 +67,10 @@ wait_for() {
 # then SIGTERM after 20 s: a background job of a non-interactive shell
 # starts with SIGINT ignored, and bpftrace once sat through it.
 stop_bg() {
-	kill -INT $bg 2>/dev/null
+	kill -INT $bg 2>/dev/null || true
 	i=0
 	while kill -0 $bg 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
-	kill -TERM $bg 2>/dev/null
+	kill -TERM $bg 2>/dev/null || true
 	wait $bg 2>/dev/null || true
 	bg=""
 }

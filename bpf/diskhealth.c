@@ -531,15 +531,29 @@ static size_t read_sysio(int fd, struct sysio_row **out)
 /* The syscall layer: the processes that waited for block I/O in read and
  * write syscalls, and the split by layer per device and per (cgroup,
  * device) in devices.NAME.layers and cgroups[].layers. */
+/* {read|write: layer} from acc[op] = [count, ns] and the device's ops. */
+static json_t *layers_json(json_t *acc, json_t *device)
+{
+	json_t *layers = json_object(), *pair;
+	const char *op;
+
+	json_object_foreach(acc, op, pair)
+		json_object_set_new(layers, op, layer_json(json_real_value(json_array_get(pair, 0)),
+			json_real_value(json_array_get(pair, 1)),
+			json_object_get(json_object_get(device, "ops"), op)));
+	return layers;
+}
+
 static void sysio_harvest(struct disk_priv *p, json_t *m, json_t *devices)
 {
 	struct sysio_row *rows = NULL;
 	size_t n = read_sysio(bpf_map__fd(p->skel->maps.sysio), &rows);
 	json_t *procs = json_array(), *by_dev = json_object(), *by_cg = json_object();
-	json_t *cgs = json_object_get(m, "cgroups"), *ops, *pair;
-	const char *key, *op;
+	json_t *cgs = json_object_get(m, "cgroups"), *ops, *c;
+	const char *key;
+	size_t i;
 
-	for (size_t i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		const struct sysio_row *w = &rows[i];
 		char majmin[32], name[64], cg[512], ckey[600];
 
@@ -562,37 +576,18 @@ static void sysio_harvest(struct disk_priv *p, json_t *m, json_t *devices)
 		layer_add(by_cg, ckey, op_names[w->k.op], &w->v);
 	}
 	free(rows);
-	json_object_foreach(by_dev, key, ops) {
-		json_t *d = json_object_get(devices, key), *layers = json_object();
+	/* A device no request completed on in the window has nothing to split. */
+	json_object_foreach(by_dev, key, ops)
+		if (json_object_get(devices, key))
+			json_object_set_new(json_object_get(devices, key), "layers",
+					    layers_json(ops, json_object_get(devices, key)));
+	json_array_foreach(cgs, i, c) {
+		char ckey[600];
 
-		json_object_foreach(ops, op, pair)
-			json_object_set_new(layers, op, layer_json(
-				json_real_value(json_array_get(pair, 0)),
-				json_real_value(json_array_get(pair, 1)),
-				json_object_get(json_object_get(d, "ops"), op)));
-		if (d)
-			json_object_set_new(d, "layers", layers);
-		else
-			json_decref(layers);
-	}
-	{
-		json_t *c;
-		size_t i;
-
-		json_array_foreach(cgs, i, c) {
-			char ckey[600];
-			json_t *d = json_object_get(devices, json_string_value(json_object_get(c, "device")));
-			json_t *layers = json_object();
-
-			snprintf(ckey, sizeof(ckey), "%s %s", json_string_value(json_object_get(c, "cgroup")),
-				 json_string_value(json_object_get(c, "device")));
-			json_object_foreach(json_object_get(by_cg, ckey), op, pair)
-				json_object_set_new(layers, op, layer_json(
-					json_real_value(json_array_get(pair, 0)),
-					json_real_value(json_array_get(pair, 1)),
-					json_object_get(json_object_get(d, "ops"), op)));
-			json_object_set_new(c, "layers", layers);
-		}
+		snprintf(ckey, sizeof(ckey), "%s %s", json_string_value(json_object_get(c, "cgroup")),
+			 json_string_value(json_object_get(c, "device")));
+		json_object_set_new(c, "layers", layers_json(json_object_get(by_cg, ckey),
+			json_object_get(devices, json_string_value(json_object_get(c, "device")))));
 	}
 	json_decref(by_dev);
 	json_decref(by_cg);
