@@ -6,6 +6,7 @@
 #ifndef FRIDAY_COLLECTOR_H
 #define FRIDAY_COLLECTOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,7 @@ struct collector {
 	double started_s;           /* monotonic time the window opened */
 	double window_s;            /* how long it collected */
 	uint64_t lost_events;       /* drops: map full, ring-buffer reserve, stacks */
+	bool stopped;               /* stopped early by the overhead budget */
 };
 
 /* The table of every collector, NULL-terminated (bpf/collectors.c). */

@@ -375,6 +375,13 @@ static void disk_destroy(struct collector *c)
 	c->priv = NULL;
 }
 
+static struct bpf_object *disk_object(struct collector *c)
+{
+	struct disk_priv *p = c->priv;
+
+	return p && p->skel ? p->skel->obj : NULL;
+}
+
 const struct collector_ops diskhealth_collector = {
 	.name = "diskhealth",
 	.subsystem = "disk",
@@ -385,4 +392,5 @@ const struct collector_ops diskhealth_collector = {
 	.stop = disk_stop,
 	.harvest = disk_harvest,
 	.destroy = disk_destroy,
+	.object = disk_object,
 };

@@ -311,6 +311,13 @@ static void mem_destroy(struct collector *c)
 	c->priv = NULL;
 }
 
+static struct bpf_object *mem_object(struct collector *c)
+{
+	struct mem_priv *p = c->priv;
+
+	return p && p->skel ? p->skel->obj : NULL;
+}
+
 const struct collector_ops memhealth_collector = {
 	.name = "memhealth",
 	.subsystem = "memory",
@@ -321,4 +328,5 @@ const struct collector_ops memhealth_collector = {
 	.stop = mem_stop,
 	.harvest = mem_harvest,
 	.destroy = mem_destroy,
+	.object = mem_object,
 };

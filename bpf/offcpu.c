@@ -383,6 +383,13 @@ static void destroy(struct collector *c)
 	c->priv = NULL;
 }
 
+static struct bpf_object *object(struct collector *c)
+{
+	struct offcpu_state *st = c->priv;
+
+	return st && st->skel ? st->skel->obj : NULL;
+}
+
 const struct collector_ops offcpu_collector = {
 	.name = "offcpu",
 	.subsystem = "locks",
@@ -393,4 +400,5 @@ const struct collector_ops offcpu_collector = {
 	.stop = stop,
 	.harvest = harvest,
 	.destroy = destroy,
+	.object = object,
 };

@@ -251,6 +251,13 @@ static void destroy(struct collector *c)
 	c->priv = NULL;
 }
 
+static struct bpf_object *object(struct collector *c)
+{
+	struct profile_state *st = c->priv;
+
+	return st && st->skel ? st->skel->obj : NULL;
+}
+
 const struct collector_ops profile_collector = {
 	.name = "profile",
 	.subsystem = "cpu",
@@ -261,4 +268,5 @@ const struct collector_ops profile_collector = {
 	.stop = stop,
 	.harvest = harvest,
 	.destroy = destroy,
+	.object = object,
 };

@@ -10,6 +10,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "bits.bpf.h"
+#include "budget.bpf.h"
 #include "syscount.h"
 
 const volatile __u32 targ_tgid = 0;
@@ -60,12 +61,17 @@ struct {
 
 static const struct sc_proc zero_proc;
 
-static __always_inline void count(__u32 idx)
+static __always_inline void count_by(__u32 idx, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
 
 	if (v)
-		(*v)++;
+		*v += n;
+}
+
+static __always_inline void count(__u32 idx)
+{
+	count_by(idx, 1);
 }
 
 static __always_inline bool wanted(void)
@@ -100,7 +106,7 @@ static __always_inline struct sc_proc *proc_entry(__u32 tgid, __u32 id)
 
 static __always_inline void record(struct sc_start *s, long ret)
 {
-	__u64 delta = bpf_ktime_get_ns() - s->ts;
+	__u64 delta = bpf_ktime_get_ns() - s->ts, w = budget_weight();
 	__u32 id = s->id, key;
 	bool failed = ret < 0 && ret >= -4095;
 	struct sc_stat *st;
@@ -111,25 +117,25 @@ static __always_inline void record(struct sc_start *s, long ret)
 		count(SC_LOST_BAD_ID);
 		return;
 	}
-	count(SC_EVENTS);
+	count_by(SC_EVENTS, w);
 	st = bpf_map_lookup_elem(&stats, &id);
 	if (st) {
-		st->count++;
-		st->errors += failed;
-		st->total_ns += delta;
+		st->count += w;
+		st->errors += failed ? w : 0;
+		st->total_ns += delta * w;
 		if (delta > st->max_ns)
 			st->max_ns = delta;
 	}
 	key = id * HIST_SLOTS + hist_slot(delta);
 	slot = bpf_map_lookup_elem(&hists, &key);
 	if (slot)
-		__sync_fetch_and_add(slot, 1);
+		__sync_fetch_and_add(slot, w);
 	pe = proc_entry(bpf_get_current_pid_tgid() >> 32, id);
 	if (pe) {
-		__sync_fetch_and_add(&pe->count, 1);
+		__sync_fetch_and_add(&pe->count, w);
 		if (failed)
-			__sync_fetch_and_add(&pe->errors, 1);
-		__sync_fetch_and_add(&pe->total_ns, delta);
+			__sync_fetch_and_add(&pe->errors, w);
+		__sync_fetch_and_add(&pe->total_ns, delta * w);
 	}
 }
 
@@ -138,7 +144,7 @@ int BPF_PROG(enter_btf, struct pt_regs *regs, long id)
 {
 	struct sc_start *s;
 
-	if (!wanted())
+	if (!wanted() || !budget_keep())
 		return 0;
 	s = bpf_task_storage_get(&start_ts, bpf_get_current_task_btf(), 0,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -169,7 +175,7 @@ static __always_inline void enter_hash(long id)
 	struct sc_start s = { .ts = bpf_ktime_get_ns(), .id = id, .valid = 1 };
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-	if (!wanted())
+	if (!wanted() || !budget_keep())
 		return;
 	if (bpf_map_update_elem(&start_hash, &tid, &s, BPF_ANY))
 		count(SC_LOST_START_FULL);

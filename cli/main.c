@@ -12,7 +12,7 @@
 const struct command commands[] = {
 	{ "run", "[-d SECONDS] [-p PID] [--cgroup PATH] [--playbook NAME|FILE] [--stages LIST]\n"
 		 "           [--problem TEXT] [-F HZ] [--min-block-us US] [-o ARCHIVE] [--redact hosts]\n"
-		 "           [--no-redact] [--max-archive-mb MB] [-v]",
+		 "           [--no-redact] [--max-archive-mb MB] [--max-overhead PCT] [-v]",
 	  "walk the Fast-by-Friday week on this host and write the archive", cmd_run,
 	  "  -d, --duration SECONDS  the whole collection budget (default 60); the run\n"
 	  "                          ends within it plus a few seconds; each step has\n"
@@ -34,6 +34,13 @@ const struct command commands[] = {
 	  "                          lines and environments (redacted by default)\n"
 	  "      --max-archive-mb MB cap the archive (default 200): the biggest artifacts\n"
 	  "                          are cut first and the summary says which\n"
+	  "      --max-overhead PCT  friday's own cost cap, in % of all CPUs (default 2):\n"
+	  "                          its CPU time plus its BPF programs' run time,\n"
+	  "                          checked every second of a collection window; the\n"
+	  "                          costliest collector is sampled down (1 in 4, 16,\n"
+	  "                          64, 256 events, counts scaled back up) or, when it\n"
+	  "                          cannot be, stopped early; report.overhead.budget\n"
+	  "                          and the step's reason say which and when\n"
 	  "On a terminal one line on stderr shows the stage, the step and the time\n"
 	  "left; otherwise one plain line per step. NO_COLOR turns colour off.\n"
 	  "A playbook FILE is checked before anything runs: an error names its\n"

@@ -21,6 +21,7 @@ struct run_opts {
 	bool no_redact;          /* --no-redact: keep secrets in the archive */
 	bool redact_hosts;       /* --redact hosts: also names and addresses */
 	long max_archive_mb;     /* --max-archive-mb: the archive size cap */
+	double max_overhead_pct; /* --max-overhead: friday's cost cap, % of all CPUs */
 };
 
 #endif

@@ -16,6 +16,7 @@
 #include "bpf/collector.h"
 #include "bpf/probe_util.h"
 #include "lib/util.h"
+#include "playbooks/budget.h"
 #include "playbooks/playbook.h"
 
 #define POLL_INTERVAL_NS 100000000ull
@@ -89,23 +90,27 @@ static int start_all(struct collector *cs, size_t n, struct step_ctx *ctx)
 	return started;
 }
 
-static void poll_until(struct collector *cs, size_t n, uint64_t deadline_ns)
+/* Polls every collector until the deadline, holding them to the
+ * overhead budget as it goes. */
+static void poll_until(struct collector *cs, size_t n, uint64_t deadline_ns, struct budget *b,
+		       struct report *r)
 {
 	while (!friday_stop_requested && now_mono_ns() < deadline_ns) {
 		uint64_t next = now_mono_ns() + POLL_INTERVAL_NS;
 
 		for (size_t i = 0; i < n; i++)
-			if (cs[i].ops && cs[i].ops->poll)
-				cs[i].ops->poll(&cs[i]);
+			budget_poll(b, cs, i);
+		budget_check(b, cs, r);
 		sleep_until_ns(next < deadline_ns ? next : deadline_ns);
 	}
+	budget_close(b, cs);
 }
 
 static void stop_harvest_all(struct collector *cs, size_t n, struct report *r)
 {
 	/* Stop every collector first, so none runs while others are read. */
 	for (size_t i = 0; i < n; i++)
-		if (cs[i].ops) {
+		if (cs[i].ops && !cs[i].stopped) {
 			cs[i].window_s = now_mono_s() - cs[i].started_s;
 			cs[i].ops->stop(&cs[i]);
 		}
@@ -144,6 +149,7 @@ enum step_status step_collect(struct step_ctx *ctx)
 	char unknown[128] = "";   /* names of the collectors that do not exist */
 	size_t n = 0, i, off = 0;
 	int started, stats_fd;
+	struct budget budget;
 
 	memset(cs, 0, sizeof(cs));
 	json_array_foreach(names, i, name) {
@@ -166,6 +172,8 @@ enum step_status step_collect(struct step_ctx *ctx)
 	stats_fd = stats_on(ctx->report);
 	started = start_all(cs, n, ctx);
 	if (started == 0 && unknown[0]) {
+		if (stats_fd >= 0)
+			close(stats_fd);
 		snprintf(ctx->reason, sizeof(ctx->reason), "no such collector: %s (see: friday list "
 			 "collectors)", unknown);
 		return STEP_FAILED;
@@ -177,12 +185,22 @@ enum step_status step_collect(struct step_ctx *ctx)
 			 "(see report.collectors)", n);
 		return STEP_UNAVAILABLE;
 	}
+	if (budget_init(&budget, ctx->opts, json_string_value(json_object_get(ctx->args, "id")),
+			cs, n, ctx->report)) {
+		stop_harvest_all(cs, n, ctx->report);
+		if (stats_fd >= 0)
+			close(stats_fd);
+		snprintf(ctx->reason, sizeof(ctx->reason), "out of memory");
+		return STEP_FAILED;
+	}
 	/* Leave a little of the budget for harvesting. */
-	poll_until(cs, n, ctx->deadline_ns - (ctx->budget_s > 4 ? 1000000000ull : 0));
+	poll_until(cs, n, ctx->deadline_ns - (ctx->budget_s > 4 ? 1000000000ull : 0), &budget,
+		   ctx->report);
 	stop_harvest_all(cs, n, ctx->report);
 	if (stats_fd >= 0)
 		close(stats_fd);
 	snprintf(ctx->reason, sizeof(ctx->reason), "%d of %zu collectors ran%s", started, n,
 		 friday_stop_requested ? " (cut short by a stop request)" : "");
+	budget_finish(&budget, cs, ctx->report, ctx->reason, sizeof(ctx->reason));
 	return STEP_OK;
 }
