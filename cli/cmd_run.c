@@ -421,6 +421,7 @@ int week_begin(struct week *w, struct run_opts *opts, const char *cmd)
 int week_finish(struct week *w, const char *partial_reason)
 {
 	struct report *r = w->report;
+	double closing_s = now_mono_s();
 	int ret;
 
 	json_object_set_new(report_get(r, "run"), "duration_s", json_real(now_mono_s() - w->t0_s));
@@ -428,8 +429,12 @@ int week_finish(struct week *w, const char *partial_reason)
 	if (partial_reason) {
 		json_object_set_new(report_get(r, "run"), "partial_reason", json_string(partial_reason));
 	}
+	caps_release();
 	fill_tool_overhead(r, now_mono_s() - w->t0_s);
 	ret = write_archive(r, w->opts, w->archive);
+	if (!ret)
+		log_info("archive %s written %.3f s after the last step ended", w->archive,
+			 now_mono_s() - closing_s);
 	report_free(r);
 	json_decref(w->pb);
 	return ret ? EXIT_FAILURE_ : EXIT_WRITTEN;

@@ -284,7 +284,8 @@ void budget_finish(struct budget *b, struct collector *cs, struct report *r, cha
 	uint64_t wall = b->t_end_ns - b->t0_ns;
 	uint64_t cost = b->tool_ns_end - b->tool_ns_t0 + b->bpf_ns_total;
 	double pct = pct_of_host(b, cost, wall);
-	bool held = pct <= b->max_pct;
+	/* a window shorter than one check is too short to judge by */
+	bool held = pct <= b->max_pct || wall < (uint64_t)(BUDGET_INTERVAL_S * 1e9);
 
 	json_array_append_new(json_object_get(sec, "windows"), json_pack(
 		"{s:s, s:f, s:f, s:f, s:f, s:f, s:i, s:i, s:b}", "step", b->step,
