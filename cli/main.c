@@ -36,7 +36,7 @@ const struct command commands[] = {
 	  "                          are cut first and the summary says which\n"
 	  "      --max-overhead PCT  friday's own cost cap, in % of all CPUs (default 2):\n"
 	  "                          its CPU time plus its BPF programs' run time,\n"
-	  "                          checked every second of a collection window; the\n"
+	  "                          checked twice a second in a collection window; the\n"
 	  "                          costliest collector is sampled down (1 in 4, 16,\n"
 	  "                          64, 256 events, counts scaled back up) or, when it\n"
 	  "                          cannot be, stopped early; report.overhead.budget\n"

@@ -163,6 +163,23 @@ static void note_action(struct budget *b, struct report *r, struct collector *c,
 }
 
 /* Samples collector i down a step, or stops it when it cannot go lower. */
+/* How many times fewer events collector's share must see for friday to
+ * fit: its cost over what the budget leaves it once the others are paid
+ * (at least a quarter of the budget), rounded up to a power of
+ * BUDGET_SAMPLE_FACTOR, so a collector ten times over is cut at once. */
+static uint32_t step_down_factor(const struct budget *b, double cost_pct, double mine_pct)
+{
+	double room = b->max_pct - (cost_pct - mine_pct), need;
+	uint32_t f = BUDGET_SAMPLE_FACTOR;
+
+	if (room < b->max_pct / 4)
+		room = b->max_pct / 4;
+	need = mine_pct / room;
+	while (f < BUDGET_MAX_SAMPLE_EVERY && f < need)
+		f *= BUDGET_SAMPLE_FACTOR;
+	return f;
+}
+
 static void act_on(struct budget *b, struct collector *cs, size_t i, struct report *r,
 		   double cost_pct, double mine_pct)
 {
@@ -170,12 +187,22 @@ static void act_on(struct budget *b, struct collector *cs, size_t i, struct repo
 	char what[64];
 
 	if (e->knob && e->sample_every < BUDGET_MAX_SAMPLE_EVERY) {
+		uint32_t f = step_down_factor(b, cost_pct, mine_pct);
+
 		if (e->sample_every == 1)
 			e->sampled_at_s = (now_mono_ns() - b->t0_ns) / 1e9;
-		e->sample_every *= BUDGET_SAMPLE_FACTOR;
+		e->sample_every = e->sample_every * f < BUDGET_MAX_SAMPLE_EVERY ?
+				  e->sample_every * f : BUDGET_MAX_SAMPLE_EVERY;
 		__atomic_store_n(e->knob, e->sample_every, __ATOMIC_RELAXED);
 		snprintf(what, sizeof(what), "sampled 1 in %u", e->sample_every);
 		note_action(b, r, &cs[i], what, cost_pct, mine_pct);
+		return;
+	}
+	/* A stop loses the rest of the window: only for a collector that was
+	 * the costliest in two checks, not for one spike (a first symbolization). */
+	if (++e->strikes < 2) {
+		note_action(b, r, &cs[i], "over the budget once (stopped if again)", cost_pct,
+			    mine_pct);
 		return;
 	}
 	cs[i].window_s = now_mono_s() - cs[i].started_s;

@@ -16,8 +16,9 @@
 #include "bpf/collector.h"
 
 #define DEFAULT_MAX_OVERHEAD_PCT 2.0
-#define BUDGET_INTERVAL_S 1.0
-/* Each step down keeps a quarter of the events; past the last, a stop. */
+#define BUDGET_INTERVAL_S 0.5
+/* A step down keeps a quarter of the events, or a power of a quarter as
+ * far as the overrun asks; past the last, a stop. */
 #define BUDGET_SAMPLE_FACTOR 4
 #define BUDGET_MAX_SAMPLE_EVERY 256
 
@@ -29,6 +30,7 @@ struct budget_entry {
 	uint32_t sample_every;      /* 1: every event */
 	double sampled_at_s;        /* when it was first sampled down */
 	double stopped_at_s;        /* seconds into the window, 0: ran to the end */
+	int strikes;                /* checks it was the costliest past its last step */
 };
 
 struct budget {
