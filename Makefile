@@ -22,7 +22,7 @@ ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 # missing ones (root only), so two commands work on a fresh machine.
 DEB_PKGS := libbpf-dev bpftool clang llvm libelf-dev libdw-dev libjansson-dev \
 	libarchive-dev libcmocka-dev zlib1g-dev pkg-config make gcc
-TEST_PKGS := e2fsprogs util-linux procps jq binutils tmux python3-jsonschema golang-go \
+TEST_PKGS := e2fsprogs util-linux procps jq binutils tmux python3-jsonschema golang-go valgrind cppcheck \
 	libclang-rt-dev chromium nodejs
 
 PKGS       := libbpf libelf libdw jansson libarchive zlib

@@ -402,8 +402,12 @@ int caps_probe_all(struct report *r, uint64_t deadline_ns, size_t *nr_tried)
 	int nr_ok = 0;
 
 	memset(jobs, 0, sizeof(jobs));
-	for (n = 0; capability_table[n].name && n < ARRAY_SIZE(jobs); n++)
-		jobs[n].c = &capability_table[n];
+	while (capability_table[n].name)
+		n++;
+	if (n > ARRAY_SIZE(jobs))
+		n = ARRAY_SIZE(jobs);
+	for (i = 0; i < n; i++)
+		jobs[i].c = &capability_table[i];
 	for (started = 0; started < n; started++) {
 		if (deadline_ns && now_mono_ns() > deadline_ns)
 			break;
