@@ -6,8 +6,12 @@
 #   syscall storm    dd if=/dev/zero of=/dev/null bs=1 count=500k
 #   switch storm     perf bench sched pipe -l 50000 (Debian's linux-perf)
 #   CPU-bound loop   awk, 20 million additions, no system calls
-# The slowdown is the mean time of one pass under the tool over the mean
-# without. friday runs `friday run -d SESSION` (its default playbook and
+# The slowdown is the mean CPU time (user + system, the workload's and its
+# children's, where the kernel also charges the BPF programs and sampling
+# interrupts that run in its context) of one pass under the tool over the
+# mean without; CPU time rather than wall time, because on a machine
+# shared with other work the wall time of a pass mostly measures the
+# others. Wall-time ratios are printed too. friday runs `friday run -d SESSION` (its default playbook and
 # the default 2% overhead budget); bpftrace runs one program of one-liners
 # close to Tuesday's and Wednesday's probes (syscall counts by process,
 # run-queue latency, 99 Hz stacks, off-CPU time by stack); perf records
@@ -23,26 +27,32 @@ dir=$(mktemp -d /tmp/friday-o-bench.XXXXXX)
 export FRIDAY_LOCK="$dir/friday.lock"
 tool_pid=""
 trap '[ -n "$tool_pid" ] && kill $tool_pid 2>/dev/null; rm -rf "$dir"' EXIT
-for c in bpftrace perf awk dd jq; do
+for c in bpftrace perf awk dd jq python3; do
 	command -v $c > /dev/null || { echo "overhead.sh needs $c (apt-get install bpftrace linux-perf)" >&2; exit 1; }
 done
 
-run_dd() { dd if=/dev/zero of=/dev/null bs=1 count=500k 2> /dev/null; }
-run_pipe() { perf bench sched pipe -l 50000 > /dev/null 2>&1; }
-run_cpu() { awk 'BEGIN { for (i = 0; i < 20000000; i++) s += i }'; }
-
-# passes WORKLOAD SECONDS: runs WORKLOAD over and over for SECONDS and
-# prints the mean seconds of one pass.
+# passes WORKLOAD SECONDS: runs WORKLOAD over and over for SECONDS (at
+# least 3 passes) and prints the mean CPU seconds and wall seconds of one.
 passes() {
 	end=$(($(date +%s%N) + $2 * 1000000000))
-	n=0 total=0
-	while [ "$(date +%s%N)" -lt $end ]; do
-		t0=$(date +%s%N)
-		$1
-		total=$((total + $(date +%s%N) - t0))
+	n=0
+	: > "$dir/passes"
+	while [ "$(date +%s%N)" -lt $end ] || [ $n -lt 3 ]; do
+		python3 -c 'import resource, subprocess, sys, time
+t = time.monotonic(); subprocess.run(["sh", "-c", sys.argv[1]])
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(r.ru_utime + r.ru_stime, time.monotonic() - t)' "$(workload_cmd $1)" >> "$dir/passes"
 		n=$((n + 1))
 	done
-	awk -v t=$total -v n=$n 'BEGIN { printf "%.4f\n", t / n / 1e9 }'
+	awk '{ c += $1; w += $2 } END { printf "%.4f %.4f\n", c / NR, w / NR }' "$dir/passes"
+}
+
+workload_cmd() {
+	case $1 in
+	dd) echo "dd if=/dev/zero of=/dev/null bs=1 count=500k 2> /dev/null" ;;
+	pipe) echo "perf bench sched pipe -l 50000 > /dev/null 2>&1" ;;
+	cpu) echo "awk 'BEGIN { for (i = 0; i < 20000000; i++) s += i }'" ;;
+	esac
 }
 
 bt_prog='
@@ -87,19 +97,21 @@ stop() {
 	tool_pid=""
 }
 
-echo "session: $SESSION s per workload and tool on $(nproc) CPUs, $(uname -r)"
-printf '| workload | baseline (s/pass) | friday | bpftrace | perf record -g |\n|---|---|---|---|---|\n' > "$dir/table"
+echo "session: $SESSION s per workload and tool on $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1 /proc/loadavg)"
+printf '| workload | baseline CPU s/pass | friday | bpftrace | perf record -g | wall: friday | bpftrace | perf |\n|---|---|---|---|---|---|---|---|\n' > "$dir/table"
 for w in dd pipe cpu; do
-	base=$(passes run_$w $SESSION)
-	row="| $w | $base"
+	set -- $(passes $w $SESSION)
+	base_cpu=$1 base_wall=$2
+	row="| $w | $base_cpu" wall=""
 	for t in friday bpftrace perf; do
 		start $t $w
-		mean=$(passes run_$w $SESSION)
+		set -- $(passes $w $SESSION)
 		stop $t
-		row="$row | $(awk -v a=$mean -v b=$base 'BEGIN { printf "%.2fx", a / b }')"
-		echo "$w under $t: $mean s/pass (baseline $base)"
+		row="$row | $(awk -v a=$1 -v b=$base_cpu 'BEGIN { printf "%.2fx", a / b }')"
+		wall="$wall | $(awk -v a=$2 -v b=$base_wall 'BEGIN { printf "%.2fx", a / b }')"
+		echo "$w under $t: $1 CPU s, $2 wall s per pass (baseline $base_cpu CPU s, $base_wall wall s)"
 	done
-	echo "$row |" >> "$dir/table"
+	echo "$row$wall |" >> "$dir/table"
 	mkdir -p "$dir/u-$w"
 	tar -xzf "$dir/$w.tar.gz" -C "$dir/u-$w"
 	rep=$(find "$dir/u-$w" -name report.json | head -1)

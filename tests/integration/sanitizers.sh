@@ -3,11 +3,12 @@
 # with AddressSanitizer and UndefinedBehaviorSanitizer (any undefined
 # behaviour aborts) and -Werror on top of the Makefile's -Wall -Wextra, so
 # a new warning fails CI too. Then the unit tests, `friday check`, a whole
-# `friday run`, a run cut short by SIGINT in a collection window, and two
+# `friday run`, a run cut short by SIGINT in a collection window, and three
 # integration tests without timing bounds (an instrumented friday is 2-3
-# times slower: archive_limits.sh for full disks and cut archives,
-# guide.sh for the guided mode) run on that build: any memory error, leak
-# or undefined behaviour fails the test.
+# times slower): archive_limits.sh (full disks, cut archives),
+# c_syscount_xcheck.sh (exact counts from a BPF collector with -p) and
+# redaction.sh (the archive writers) run on that build: any memory error,
+# leak or undefined behaviour fails the test.
 . tests/lib.sh
 need_root
 
@@ -60,7 +61,7 @@ unpack "$SCRATCH/int.tar.gz"
 [ "$(jqr .run.partial)" = true ] || fail "the SIGINT run is not partial"
 echo "a run cut by SIGINT in Tuesday's window is clean under ASan/UBSan"
 
-for t in archive_limits guide; do
+for t in archive_limits c_syscount_xcheck redaction; do
 	FRIDAY="$PWD/$asan/friday" sh tests/integration/$t.sh > "$SCRATCH/$t.log" 2>&1 ||
 		{ check "$SCRATCH/$t.log" "$t.sh"; fail "$t.sh failed under ASan: $(tail -20 "$SCRATCH/$t.log")"; }
 	check "$SCRATCH/$t.log" "$t.sh"
