@@ -21,6 +21,11 @@ struct collector_ops {
 	const char *name;        /* e.g. "runqlat" */
 	const char *subsystem;   /* the subsystem it measures */
 	const char *summary;     /* one line for `friday list collectors` */
+	/* About how much memory it takes, in MiB: its BPF maps (charged to
+	 * friday's cgroup) and its user-side state. Under a memory limit the
+	 * collect step does not start a collector that would not fit, rather
+	 * than have friday OOM-killed without an archive. */
+	unsigned int mem_mib;
 	/* 0 when it can run on this host (from report capabilities), else
 	 * -errno with why filled in for the report. */
 	int (*available)(struct report *r, char *why, size_t why_len);

@@ -49,6 +49,9 @@ const struct command commands[] = {
 	  "the steps that need no privilege, marks BPF steps unavailable, and writes\n"
 	  "the archive to $TMPDIR (else /tmp) when the current directory is not\n"
 	  "writable.\n"
+	  "One friday runs at a time: a second run or guide exits 1 naming the\n"
+	  "first's pid (flock on /run/friday.lock; FRIDAY_LOCK sets another path;\n"
+	  "the kernel drops the lock when friday dies, even by kill -9).\n"
 	  "Exit status: 0 when the archive was written (whatever it found), 1 on\n"
 	  "failure, 2 on bad usage. Ctrl-C or SIGTERM still writes a partial archive.\n" },
 	{ "guide", "[-d SECONDS] [-p PID] [--cgroup PATH] [--playbook NAME|FILE] [--stages LIST]\n"

@@ -15,12 +15,14 @@
 
 #include "bpf/collector.h"
 #include "bpf/probe_util.h"
+#include "lib/cgroupfs.h"
 #include "lib/util.h"
 #include "playbooks/budget.h"
 #include "playbooks/playbook.h"
 
 #define POLL_INTERVAL_NS 100000000ull
 #define MAX_COLLECTORS 64
+#define MEM_RESERVE_MIB 32
 
 /* report.overhead.collectors.NAME, shared with what collectors add there. */
 static json_t *overhead_entry(struct report *r, const char *name)
@@ -63,6 +65,26 @@ static int stats_on(struct report *r)
 	return fd;
 }
 
+/* Under a memory limit on friday's own cgroup, whether a collector fits
+ * with MEM_RESERVE_MIB to spare for the harvest and the archive; why not,
+ * in words. The kernel's answer to a map that does not fit is the OOM
+ * killer, and a killed friday writes no archive. */
+static bool fits_in_memory(const struct collector_ops *ops, char *why, size_t len)
+{
+	uint64_t room_mib, limit_mib;
+	char where[256];
+
+	if (!ops->mem_mib || cgroupfs_own_memory_room(&room_mib, &limit_mib, where, sizeof(where)))
+		return true;
+	if (room_mib >= ops->mem_mib + MEM_RESERVE_MIB)
+		return true;
+	snprintf(why, len, "not started: it needs about %u MiB (BPF maps and symbols) and friday's "
+		 "memory cgroup %s has %llu MiB left of its %llu MiB limit (%d MiB kept for the "
+		 "archive); a larger limit lets it run", ops->mem_mib, where,
+		 (unsigned long long)room_mib, (unsigned long long)limit_mib, MEM_RESERVE_MIB);
+	return false;
+}
+
 /* Starts what can start; returns how many did. */
 static int start_all(struct collector *cs, size_t n, struct step_ctx *ctx)
 {
@@ -73,6 +95,11 @@ static int start_all(struct collector *cs, size_t n, struct step_ctx *ctx)
 		char why[512] = "";
 
 		if (c->ops->available && c->ops->available(ctx->report, why, sizeof(why))) {
+			record(ctx->report, c->ops->name, "unavailable", why, 0, 0);
+			c->ops = NULL;
+			continue;
+		}
+		if (!fits_in_memory(c->ops, why, sizeof(why))) {
 			record(ctx->report, c->ops->name, "unavailable", why, 0, 0);
 			c->ops = NULL;
 			continue;

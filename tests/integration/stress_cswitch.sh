@@ -29,7 +29,6 @@ echo "friday run -d $d during $trips round trips/s ($((trips * 2)) switches/s) t
 
 unpack "$SCRATCH/cs.tar.gz"
 [ "$(jqr '.overhead.budget.max_overhead_pct')" = 2 ] || fail "no default 2% budget: $(jqr -c .overhead.budget)"
-[ "$(jqr '.overhead.budget.windows | length')" -ge 2 ] || fail "fewer than 2 collection windows measured"
 [ "$(jqr '[.overhead.budget.windows[] | select(.window_s >= 1)] | length')" -ge 1 ] ||
 	fail "no collection window lasted a second: $(jqr -c '.overhead.budget.windows')"
 # Every window over the budget names what was done about it.
@@ -38,14 +37,19 @@ jqr -c '.overhead.budget as $b | $b.windows[] | select(.held == false) | .step a
 [ ! -s "$SCRATCH/unexplained" ] || fail "over the budget with nothing done: $(cat "$SCRATCH/unexplained")"
 jqr -r '.overhead.budget.windows[] | "  \(.step): \(.cost_pct * 100 | floor / 100)% of the host over \(.window_s * 10 | floor / 10) s, held \(.held)"'
 jqr -r '.overhead.budget.actions[] | "  \(.step) at \(.at_s * 10 | floor / 10) s: \(.collector) \(.action) (friday \(.cost_pct * 100 | floor / 100)%)"'
-# A storm costs offcpu far more than 2%: it must have been acted on, and
-# its reason says so.
-[ "$(jqr '[.overhead.budget.actions[] | select(.collector == "offcpu")] | length')" -ge 1 ] ||
-	fail "offcpu was not sampled down in a switch storm: $(jqr -c '.overhead.budget')"
-jqr '.stages[].steps[] | select(.id == "profile") | .reason' | grep -q "over the overhead budget: offcpu" ||
-	fail "the profile step does not say offcpu was cut: $(jqr '.stages[].steps[] | select(.id == "profile") | .reason')"
-[ "$(jqr '.collectors.offcpu.sample_every // .collectors.offcpu.stopped_early_s // 0')" != 0 ] ||
-	fail "collectors.offcpu does not say it was sampled or stopped: $(jqr -c .collectors.offcpu)"
+# A storm costs the sched_switch and syscall probes far more than 2%:
+# something was cut, and a step's reason says so.
+[ "$(jqr '.overhead.budget.actions | length')" -ge 1 ] ||
+	fail "nothing was sampled down in a switch storm: $(jqr -c '.overhead.budget')"
+jqr '.stages[].steps[].reason' | grep -q "over the overhead budget: " ||
+	fail "no step's reason says what the budget cut"
+# offcpu, when its window lasted a second, was cut and its record says so.
+if [ "$(jqr '[.overhead.budget.windows[] | select(.step == "profile" and .window_s >= 1)] | length')" = 1 ]; then
+	[ "$(jqr '[.overhead.budget.actions[] | select(.collector == "offcpu")] | length')" -ge 1 ] ||
+		fail "offcpu was not sampled down in a switch storm: $(jqr -c '.overhead.budget')"
+	[ "$(jqr '.collectors.offcpu.sample_every // .collectors.offcpu.stopped_early_s // 0')" != 0 ] ||
+		fail "collectors.offcpu does not say it was sampled or stopped: $(jqr -c .collectors.offcpu)"
+fi
 # Lost events: a number for every collector that ran, in both records.
 jqr -r '.collectors | to_entries[] | select(.value.status == "ok") | .key' > "$SCRATCH/ran"
 [ -s "$SCRATCH/ran" ] || fail "no collector ran"
