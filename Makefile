@@ -23,6 +23,7 @@ ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 DEB_PKGS := libbpf-dev bpftool clang llvm libelf-dev libdw-dev libjansson-dev \
 	libarchive-dev libcmocka-dev zlib1g-dev pkg-config make gcc
 TEST_PKGS := e2fsprogs util-linux procps jq binutils tmux python3-jsonschema golang-go nftables iproute2 \
+	valgrind cppcheck \
 	libclang-rt-dev chromium nodejs ansible
 
 PKGS       := libbpf libelf libdw jansson libarchive zlib

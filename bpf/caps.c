@@ -112,7 +112,21 @@ static bool probe_btf(char *why, size_t len)
 	return false;
 }
 
-/* tracefs is needed by classic tracepoints (their ids); mount it when absent. */
+/* Where friday mounted tracefs, to unmount it when the run ends. */
+static const char *tracefs_mounted_at;
+
+void caps_release(void)
+{
+	if (!tracefs_mounted_at)
+		return;
+	if (umount2(tracefs_mounted_at, 0) && umount2(tracefs_mounted_at, MNT_DETACH))
+		log_warn("cannot unmount the tracefs friday mounted at %s: %s", tracefs_mounted_at,
+			 strerror(errno));
+	tracefs_mounted_at = NULL;
+}
+
+/* tracefs is needed by classic tracepoints (their ids); mount it when
+ * absent, for the run only (caps_release unmounts it). */
 static bool probe_tracefs(char *why, size_t len)
 {
 	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
@@ -132,7 +146,9 @@ static bool probe_tracefs(char *why, size_t len)
 		}
 	}
 	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0) {
-		snprintf(why, len, "was not mounted; friday mounted it at /sys/kernel/tracing");
+		tracefs_mounted_at = "/sys/kernel/tracing";
+		snprintf(why, len, "was not mounted; friday mounted it at /sys/kernel/tracing for "
+			 "the run");
 		return true;
 	}
 	snprintf(why, len, "not mounted, and mounting it failed: %s", strerror(errno));
@@ -386,8 +402,12 @@ int caps_probe_all(struct report *r, uint64_t deadline_ns, size_t *nr_tried)
 	int nr_ok = 0;
 
 	memset(jobs, 0, sizeof(jobs));
-	for (n = 0; capability_table[n].name && n < ARRAY_SIZE(jobs); n++)
-		jobs[n].c = &capability_table[n];
+	while (capability_table[n].name)
+		n++;
+	if (n > ARRAY_SIZE(jobs))
+		n = ARRAY_SIZE(jobs);
+	for (i = 0; i < n; i++)
+		jobs[i].c = &capability_table[i];
 	for (started = 0; started < n; started++) {
 		if (deadline_ns && now_mono_ns() > deadline_ns)
 			break;

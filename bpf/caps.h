@@ -33,6 +33,10 @@ extern const struct capability capability_table[];
  * many work; *nr_tried (may be NULL) says how many were tried. */
 int caps_probe_all(struct report *r, uint64_t deadline_ns, size_t *nr_tried);
 
+/* Puts back what the probe changed on the host: tracefs, when friday
+ * mounted it, is unmounted again (after the collectors are gone). */
+void caps_release(void);
+
 /* True when this process may load tracing BPF (CAP_SYS_ADMIN, or CAP_BPF
  * with CAP_PERFMON), from CapEff. */
 bool caps_bpf_privileged(void);

@@ -6,6 +6,7 @@
 #ifndef FRIDAY_COLLECTOR_H
 #define FRIDAY_COLLECTOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,11 @@ struct collector_ops {
 	const char *name;        /* e.g. "runqlat" */
 	const char *subsystem;   /* the subsystem it measures */
 	const char *summary;     /* one line for `friday list collectors` */
+	/* About how much memory it takes, in MiB: its BPF maps (charged to
+	 * friday's cgroup) and its user-side state. Under a memory limit the
+	 * collect step does not start a collector that would not fit, rather
+	 * than have friday OOM-killed without an archive. */
+	unsigned int mem_mib;
 	/* 0 when it can run on this host (from report capabilities), else
 	 * -errno with why filled in for the report. */
 	int (*available)(struct report *r, char *why, size_t why_len);
@@ -49,6 +55,7 @@ struct collector {
 	double started_s;           /* monotonic time the window opened */
 	double window_s;            /* how long it collected */
 	uint64_t lost_events;       /* drops: map full, ring-buffer reserve, stacks */
+	bool stopped;               /* stopped early by the overhead budget */
 };
 
 /* A knob of the step's "knobs" object for this collector: a number, or

@@ -273,7 +273,7 @@ static __always_inline void on_exit(long ret)
 	h = bpf_map_lookup_elem(&op_hists, &key);
 	if (h)
 		(*h)++;
-	heat_add(&heat, heat_col_ns, now, delta / 1000);
+	heat_add(&heat, heat_col_ns, now, delta / 1000, 1);
 	e = proc_row(id >> 32, op);
 	if (e) {
 		__sync_fetch_and_add(&e->count, 1);

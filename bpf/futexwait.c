@@ -150,7 +150,7 @@ static json_t *top_addrs(struct collector *c, uint32_t tgid, struct fw_futex_key
 			 struct fw_wait *vals, long n)
 {
 	json_t *arr = json_array();
-	long picked[TOP_ADDRS];
+	long picked[TOP_ADDRS] = { 0 };   /* read only below k, set above */
 
 	for (int k = 0; k < TOP_ADDRS; k++) {
 		long best = -1;

@@ -20,11 +20,13 @@
  * collect window opens (heatmap_open): 0 until then. */
 __u64 heat_start_ns = 0;
 
-/* Counts one event of VALUE (in the histogram's unit) that ended at
- * now_ns, in the column of its time since heat_start_ns (col_ns wide;
- * events past the last column go to the last; before the window opened,
- * to the first). */
-static __always_inline void heat_add(void *map, __u64 col_ns, __u64 now_ns, __u64 value)
+/* Counts n events (n > 1 when one sampled event stands for several:
+ * budget.bpf.h) of VALUE (in the histogram's unit) that ended at now_ns,
+ * in the column of its time since heat_start_ns (col_ns wide; events past
+ * the last column go to the last; before the window opened, to the
+ * first). */
+static __always_inline void heat_add(void *map, __u64 col_ns, __u64 now_ns, __u64 value,
+				     __u64 n)
 {
 	__u64 start_ns = heat_start_ns;
 	__u64 col = col_ns && start_ns && now_ns > start_ns ? (now_ns - start_ns) / col_ns : 0;
@@ -36,7 +38,7 @@ static __always_inline void heat_add(void *map, __u64 col_ns, __u64 now_ns, __u6
 	key = (__u32)col * HIST_SLOTS + hist_slot(value);
 	cnt = bpf_map_lookup_elem(map, &key);
 	if (cnt)
-		*cnt += 1;
+		*cnt += n;
 }
 
 #endif

@@ -12,6 +12,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "stacks.bpf.h"
+#include "budget.bpf.h"
 #include "unwind.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -107,7 +108,7 @@ static __always_inline void account(struct offcpu_start *st, __u64 now_ns)
 {
 	struct offcpu_key key;
 	struct wakeup_key wkey;
-	__u64 delta_ns;
+	__u64 delta_ns, w = budget_weight();
 
 	if (!st->ts_ns || now_ns < st->ts_ns)
 		return;
@@ -119,7 +120,7 @@ static __always_inline void account(struct offcpu_start *st, __u64 now_ns)
 		__u64 snap_id = st->snap_id;
 
 		st->snap_id = 0;
-		if (unwind_emit_weight(snap_id, delta_ns < min_block_ns ? 0 : delta_ns / 1000))
+		if (unwind_emit_weight(snap_id, delta_ns < min_block_ns ? 0 : delta_ns / 1000 * w))
 			goto wakers;
 		st->ustack_id = STACK_ID_UNWIND_LOST;
 	}
@@ -131,7 +132,7 @@ static __always_inline void account(struct offcpu_start *st, __u64 now_ns)
 	key.ustack_id = st->ustack_id;
 	key.kind = st->kind;
 	__builtin_memcpy(key.comm, st->comm, sizeof(key.comm));
-	add_count(&offcpu_us, &key, delta_ns / 1000);
+	add_count(&offcpu_us, &key, delta_ns / 1000 * w);
 wakers:
 	if (delta_ns < min_block_ns)
 		return;
@@ -142,7 +143,7 @@ wakers:
 		wkey.waker_kstack_id = st->waker_kstack_id;
 		__builtin_memcpy(wkey.comm, st->comm, sizeof(wkey.comm));
 		__builtin_memcpy(wkey.waker_comm, st->waker_comm, sizeof(wkey.waker_comm));
-		add_count(&wakeup_us, &wkey, delta_ns / 1000);
+		add_count(&wakeup_us, &wkey, delta_ns / 1000 * w);
 	}
 }
 
@@ -163,7 +164,7 @@ int BPF_PROG(switch_btf, bool preempt, struct task_struct *prev, struct task_str
 	__u32 prev_tgid = prev->tgid;
 
 	__sync_fetch_and_add(&nr_switches, 1);
-	if (prev->pid && target_match(prev_tgid)) {
+	if (prev->pid && target_match(prev_tgid) && budget_keep()) {
 		st = bpf_task_storage_get(&task_start, prev, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (st) {
 			switch_out(ctx, st, prev_tgid, prev->flags & PF_KTHREAD_FLAG, preempt,
@@ -196,7 +197,7 @@ int BPF_PROG(switch_raw, bool preempt, struct task_struct *prev, struct task_str
 	__u32 next_pid = BPF_CORE_READ(next, pid);
 
 	__sync_fetch_and_add(&nr_switches, 1);
-	if (prev_pid && target_match(prev_tgid)) {
+	if (prev_pid && target_match(prev_tgid) && budget_keep()) {
 		bpf_map_update_elem(&pid_start, &prev_pid, &zero, BPF_NOEXIST);
 		st = bpf_map_lookup_elem(&pid_start, &prev_pid);
 		if (st) {

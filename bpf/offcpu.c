@@ -432,6 +432,7 @@ static struct bpf_object *object(struct collector *c)
 
 const struct collector_ops offcpu_collector = {
 	.name = "offcpu",
+	.mem_mib = 56,   /* preallocated stack maps; symbols of every process */
 	.subsystem = "locks",
 	.summary = "off-CPU and wakeup flame graphs: blocked time by stack, in us (W-03, W-05)",
 	.available = available,

@@ -297,6 +297,7 @@ static struct bpf_object *object(struct collector *c)
 
 const struct collector_ops profile_collector = {
 	.name = "profile",
+	.mem_mib = 48,   /* preallocated stack maps; symbols of every process */
 	.subsystem = "cpu",
 	.summary = "CPU flame graph: stacks sampled on every CPU at -F Hz (W-01)",
 	.available = available,

@@ -16,6 +16,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "bits.bpf.h"
+#include "budget.bpf.h"
 #include "heat.bpf.h"
 #include "runqlat.h"
 
@@ -98,12 +99,17 @@ HEAT_MAP(heat);
 static const struct rq_proc zero_proc;
 static const struct rq_cgroup zero_cgroup;
 
-static __always_inline void count(__u32 idx)
+static __always_inline void count_by(__u32 idx, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
 
 	if (v)
-		(*v)++;
+		*v += n;
+}
+
+static __always_inline void count(__u32 idx)
+{
+	count_by(idx, 1);
 }
 
 static __always_inline bool wanted(struct task_struct *p)
@@ -119,7 +125,7 @@ static __always_inline void enqueue_storage(struct task_struct *p)
 {
 	__u64 *ts;
 
-	if (!p->pid || !wanted(p))
+	if (!p->pid || !wanted(p) || !budget_keep())
 		return;
 	ts = bpf_task_storage_get(&start_ts, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (ts)
@@ -132,7 +138,7 @@ static __always_inline void enqueue_hash(__u32 tid)
 {
 	__u64 now = bpf_ktime_get_ns();
 
-	if (!tid)
+	if (!tid || !budget_keep())
 		return;
 	if (bpf_map_update_elem(&start_hash, &tid, &now, BPF_ANY))
 		count(RQ_LOST_START_FULL);
@@ -156,29 +162,29 @@ static __always_inline void record(__u64 delta_ns, __u32 tid, __u32 tgid, const 
 {
 	__u32 slot = hist_slot(delta_ns / 1000), cpu = bpf_get_smp_processor_id();
 	__u32 key = cpu * HIST_SLOTS + slot;
+	__u64 w = budget_weight(), *v;
 	struct rq_proc *e;
-	__u64 *v;
 
 	v = bpf_map_lookup_elem(&hist_host, &slot);
 	if (v)
-		(*v)++;
+		*v += w;
 	v = bpf_map_lookup_elem(&hist_cpu, &key);
 	if (v)
-		__sync_fetch_and_add(v, 1);
+		__sync_fetch_and_add(v, w);
 	if (heatmap)
-		heat_add(&heat, heat_col_ns, bpf_ktime_get_ns(), delta_ns / 1000);
-	count(RQ_EVENTS);
+		heat_add(&heat, heat_col_ns, bpf_ktime_get_ns(), delta_ns / 1000, w);
+	count_by(RQ_EVENTS, w);
 	e = proc_entry(key_by_tid ? tid : tgid);
 	if (!e)
 		return;
-	__sync_fetch_and_add(&e->total_ns, delta_ns);
-	__sync_fetch_and_add(&e->count, 1);
+	__sync_fetch_and_add(&e->total_ns, delta_ns * w);
+	__sync_fetch_and_add(&e->count, w);
 	if (delta_ns > e->max_ns)
 		e->max_ns = delta_ns;
 	e->last_tid = tid;
 	__builtin_memcpy(e->comm, comm, sizeof(e->comm));
 	if (slot < HIST_SLOTS)
-		__sync_fetch_and_add(&e->slots[slot], 1);
+		__sync_fetch_and_add(&e->slots[slot], w);
 }
 
 struct task_struct___o {

@@ -21,6 +21,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "bits.bpf.h"
+#include "budget.bpf.h"
 #include "syscount.h"
 
 const volatile __u32 targ_tgid = 0;
@@ -87,12 +88,17 @@ struct {
 static const struct sc_proc zero_proc;
 static const struct sc_lat zero_lat;
 
-static __always_inline void count(__u32 idx)
+static __always_inline void count_by(__u32 idx, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
 
 	if (v)
-		(*v)++;
+		*v += n;
+}
+
+static __always_inline void count(__u32 idx)
+{
+	count_by(idx, 1);
 }
 
 static __always_inline bool wanted(void)
@@ -214,7 +220,10 @@ static __always_inline void flush_slot(struct sc_cached *c, __u32 tgid, struct t
 	c->count = 0;
 }
 
-static __always_inline void cache_add(struct sc_start *s, __u32 id, bool failed, __u64 delta)
+/* Adds w calls (one kept call standing for w: budget.bpf.h) to the task's
+ * cached slot of id. */
+static __always_inline void cache_add(struct sc_start *s, __u32 id, bool failed, __u64 delta,
+				      __u64 w)
 {
 	struct sc_cached *c;
 	__u32 k;
@@ -222,9 +231,9 @@ static __always_inline void cache_add(struct sc_start *s, __u32 id, bool failed,
 	for (k = 0; k < SC_CACHED; k++) {
 		c = &s->cache[k];
 		if (c->count && c->id == id) {
-			c->count++;
-			c->errors += failed;
-			c->total_ns += delta;
+			c->count += w;
+			c->errors += failed ? w : 0;
+			c->total_ns += delta * w;
 			return;
 		}
 	}
@@ -233,14 +242,14 @@ static __always_inline void cache_add(struct sc_start *s, __u32 id, bool failed,
 	c = &s->cache[k];
 	flush_slot(c, bpf_get_current_pid_tgid() >> 32, (struct task_struct *)bpf_get_current_task());
 	c->id = id;
-	c->count = 1;
-	c->errors = failed;
-	c->total_ns = delta;
+	c->count = w;
+	c->errors = failed ? w : 0;
+	c->total_ns = delta * w;
 }
 
 static __always_inline void record(struct sc_start *s, long ret, bool cached)
 {
-	__u64 delta = bpf_ktime_get_ns() - s->ts;
+	__u64 delta = bpf_ktime_get_ns() - s->ts, w = budget_weight();
 	__u32 id = s->id, key;
 	bool failed = ret < 0 && ret >= -4095;
 	struct sc_stat *st;
@@ -250,24 +259,24 @@ static __always_inline void record(struct sc_start *s, long ret, bool cached)
 		count(SC_LOST_BAD_ID);
 		return;
 	}
-	count(SC_EVENTS);
+	count_by(SC_EVENTS, w);
 	st = bpf_map_lookup_elem(&stats, &id);
 	if (st) {
-		st->count++;
-		st->errors += failed;
-		st->total_ns += delta;
+		st->count += w;
+		st->errors += failed ? w : 0;
+		st->total_ns += delta * w;
 		if (delta > st->max_ns)
 			st->max_ns = delta;
 	}
 	key = id * HIST_SLOTS + hist_slot(delta);
 	slot = bpf_map_lookup_elem(&hists, &key);
 	if (slot)
-		(*slot)++;
+		*slot += w;
 	if (cached)
-		cache_add(s, id, failed, delta);
+		cache_add(s, id, failed, delta, w);
 	else
 		proc_add(bpf_get_current_pid_tgid() >> 32, id,
-			 (struct task_struct *)bpf_get_current_task(), 1, failed, delta);
+			 (struct task_struct *)bpf_get_current_task(), w, failed ? w : 0, delta * w);
 	if (latency)
 		lat_record(id, delta, ret);
 }
@@ -277,7 +286,7 @@ int BPF_PROG(enter_btf, struct pt_regs *regs, long id)
 {
 	struct sc_start *s;
 
-	if (!wanted())
+	if (!wanted() || !budget_keep())
 		return 0;
 	s = bpf_task_storage_get(&start_ts, bpf_get_current_task_btf(), 0,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -336,7 +345,7 @@ static __always_inline void enter_hash(long id)
 	struct sc_start s = { .ts = bpf_ktime_get_ns(), .id = id, .valid = 1 };
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-	if (!wanted())
+	if (!wanted() || !budget_keep())
 		return;
 	if (bpf_map_update_elem(&start_hash, &tid, &s, BPF_ANY))
 		count(SC_LOST_START_FULL);

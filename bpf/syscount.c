@@ -519,7 +519,7 @@ static json_t *proc_syscalls(struct collector *c, uint32_t tgid, struct sc_proc_
 			     struct sc_proc *vals, long n)
 {
 	json_t *arr = json_array();
-	long picked[TOP_PER_PROC];
+	long picked[TOP_PER_PROC] = { 0 };   /* read only below k, set above */
 	char buf[32];
 
 	for (int k = 0; k < TOP_PER_PROC; k++) {

@@ -16,8 +16,10 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "cli/week.h"
+#include "lib/instance.h"
 #include "lib/options.h"
 #include "lib/util.h"
+#include "playbooks/budget.h"
 #include "playbooks/playbook.h"
 #include "reports/writers.h"
 
@@ -48,6 +50,22 @@ static int parse_positive(const char *s, long max, long *out)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || end == s || *end || v <= 0 || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* A percentage such as 2, 0.5 or 5%. */
+static int parse_percent(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end == '%')
+		end++;
+	if (errno || end == s || *end || !(v >= 0.01 && v <= 100))
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -106,6 +124,7 @@ int parse_run_opts(int argc, char **argv, struct run_opts *opts, const char *cmd
 		{ "redact", required_argument, NULL, 'R' },
 		{ "max-archive-mb", required_argument, NULL, 'M' },
 		{ "baseline", required_argument, NULL, 'B' },
+		{ "max-overhead", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long v;
@@ -169,6 +188,11 @@ int parse_run_opts(int argc, char **argv, struct run_opts *opts, const char *cmd
 				return usage_error(cmd, "--max-archive-mb needs MiB from 1 to 1048576, "
 						   "not '%s'", optarg);
 			opts->max_archive_mb = v;
+			break;
+		case 'O':
+			if (parse_percent(optarg, &opts->max_overhead_pct))
+				return usage_error(cmd, "--max-overhead needs a percentage of all CPUs "
+						   "from 0.01 to 100, not '%s'", optarg);
 			break;
 		case ':':
 			return usage_error(cmd, "option %s needs a value", argv[optind - 1]);
@@ -385,6 +409,13 @@ int week_begin(struct week *w, struct run_opts *opts, const char *cmd)
 		json_decref(w->pb);
 		return usage_error(cmd, "%s", err);
 	}
+	if (instance_lock(err, sizeof(err)) == -EBUSY) {
+		fprintf(stderr, "friday: %s\n", err);
+		json_decref(w->pb);
+		return EXIT_FAILURE_;
+	}
+	if (err[0])
+		log_info("%s", err);
 	if (opts->output)
 		snprintf(w->archive, sizeof(w->archive), "%s", opts->output);
 	else
@@ -415,6 +446,7 @@ int week_begin(struct week *w, struct run_opts *opts, const char *cmd)
 int week_finish(struct week *w, const char *partial_reason)
 {
 	struct report *r = w->report;
+	double closing_s = now_mono_s();
 	int ret;
 
 	json_object_set_new(report_get(r, "run"), "duration_s", json_real(now_mono_s() - w->t0_s));
@@ -422,6 +454,7 @@ int week_finish(struct week *w, const char *partial_reason)
 	if (partial_reason) {
 		json_object_set_new(report_get(r, "run"), "partial_reason", json_string(partial_reason));
 	}
+	caps_release();
 	fill_tool_overhead(r, now_mono_s() - w->t0_s);
 	if (w->have_baseline) {
 		if (report_attach_baseline(r, &w->baseline))
@@ -429,6 +462,9 @@ int week_finish(struct week *w, const char *partial_reason)
 		diff_side_free(&w->baseline);
 	}
 	ret = write_archive(r, w->opts, w->archive);
+	if (!ret)
+		log_info("archive %s written %.3f s after the last step ended", w->archive,
+			 now_mono_s() - closing_s);
 	report_free(r);
 	json_decref(w->pb);
 	return ret ? EXIT_FAILURE_ : EXIT_WRITTEN;
@@ -456,6 +492,7 @@ int cmd_run(int argc, char **argv)
 		.duration_s = DEFAULT_DURATION_S,
 		.playbook = "fast-by-friday",
 		.freq_hz = DEFAULT_FREQ_HZ,
+		.max_overhead_pct = DEFAULT_MAX_OVERHEAD_PCT,
 	};
 	int ret = parse_run_opts(argc, argv, &opts, "run");
 

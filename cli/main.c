@@ -13,7 +13,7 @@ const struct command commands[] = {
 	{ "run", "[-d SECONDS] [-p PID] [--cgroup PATH] [--playbook NAME|FILE] [--stages LIST]\n"
 		 "           [--problem TEXT] [-F HZ] [--min-block-us US] [--unwind dwarf|fp|auto]\n"
 		 "           [--unwind-stack KB] [-o ARCHIVE] [--redact hosts] [--no-redact]\n"
-		 "           [--max-archive-mb MB] [--baseline ARCHIVE] [-v]",
+		 "           [--max-archive-mb MB] [--max-overhead PCT] [--baseline ARCHIVE] [-v]",
 	  "walk the Fast-by-Friday week on this host and write the archive", cmd_run,
 	  "  -d, --duration SECONDS  the whole collection budget (default 60); the run\n"
 	  "                          ends within it plus a few seconds; each step has\n"
@@ -50,6 +50,13 @@ const struct command commands[] = {
 	  "                          diff ARCHIVE NEW): report.json \"baseline\", a section\n"
 	  "                          of report.html and diff/diff.html in the new archive;\n"
 	  "                          a missing or damaged ARCHIVE stops before the run\n"
+	  "      --max-overhead PCT  friday's own cost cap, in % of all CPUs (default 2):\n"
+	  "                          its CPU time plus its BPF programs' run time,\n"
+	  "                          checked twice a second in a collection window; the\n"
+	  "                          costliest collector is sampled down (1 in 4, 16,\n"
+	  "                          64, 256 events, counts scaled back up) or, when it\n"
+	  "                          cannot be, stopped early; report.overhead.budget\n"
+	  "                          and the step's reason say which and when\n"
 	  "On a terminal one line on stderr shows the stage, the step and the time\n"
 	  "left; otherwise one plain line per step. NO_COLOR turns colour off.\n"
 	  "A playbook FILE is checked before anything runs: an error names its\n"
@@ -58,6 +65,9 @@ const struct command commands[] = {
 	  "the steps that need no privilege, marks BPF steps unavailable, and writes\n"
 	  "the archive to $TMPDIR (else /tmp) when the current directory is not\n"
 	  "writable.\n"
+	  "One friday runs at a time: a second run or guide exits 1 naming the\n"
+	  "first's pid (flock on /run/friday.lock; FRIDAY_LOCK sets another path;\n"
+	  "the kernel drops the lock when friday dies, even by kill -9).\n"
 	  "Exit status: 0 when the archive was written (whatever it found), 1 on\n"
 	  "failure, 2 on bad usage. Ctrl-C or SIGTERM still writes a partial archive.\n" },
 	{ "guide", "[-d SECONDS] [-p PID] [--cgroup PATH] [--playbook NAME|FILE] [--stages LIST]\n"

@@ -139,3 +139,54 @@ int cgroupfs_read(const char *controller, const char *path, const char *file,
 	n = read_file(full, buf, len);
 	return n < 0 ? (int)n : 0;
 }
+
+/* limit - usage of one cgroup level in MiB; false when it has no limit. */
+static bool level_room(const char *ctrl, const char *path, bool v2, uint64_t *room_mib,
+		       uint64_t *limit_mib)
+{
+	char lim[64], use[64];
+	unsigned long long l, u;
+
+	if (cgroupfs_read(ctrl, path, v2 ? "memory.max" : "memory.limit_in_bytes", lim,
+			  sizeof(lim)) ||
+	    cgroupfs_read(ctrl, path, v2 ? "memory.current" : "memory.usage_in_bytes", use,
+			  sizeof(use)) ||
+	    sscanf(lim, "%llu", &l) != 1 || sscanf(use, "%llu", &u) != 1)
+		return false;   /* "max", or no such file at the root */
+	if (l >= (1ull << 60))  /* v1 writes "no limit" as a huge number */
+		return false;
+	*limit_mib = l >> 20;
+	*room_mib = l > u ? (l - u) >> 20 : 0;
+	return true;
+}
+
+int cgroupfs_own_memory_room(uint64_t *room_mib, uint64_t *limit_mib, char *where,
+			     size_t where_len)
+{
+	char path[4096];
+	bool found = false, v2 = false;
+	const char *ctrl = "memory";
+
+	if (cgroupfs_of_pid(getpid(), "memory", path, sizeof(path))) {
+		if (cgroupfs_of_pid(getpid(), NULL, path, sizeof(path)))
+			return -ENOENT;
+		v2 = true;
+		ctrl = NULL;
+	}
+	for (;;) {
+		uint64_t room, limit;
+		char *slash;
+
+		if (level_room(ctrl, path, v2, &room, &limit) && (!found || room < *room_mib)) {
+			*room_mib = room;
+			*limit_mib = limit;
+			snprintf(where, where_len, "%s", path);
+			found = true;
+		}
+		slash = strrchr(path, '/');
+		if (!slash || (slash == path && !path[1]))
+			break;
+		slash[slash == path] = '\0';   /* "/a/b" -> "/a" -> "/" */
+	}
+	return found ? 0 : -ENOENT;
+}

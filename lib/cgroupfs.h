@@ -26,4 +26,12 @@ int cgroupfs_of_pid(pid_t pid, const char *controller, char *buf, size_t len);
 int cgroupfs_read(const char *controller, const char *path, const char *file,
 		  char *buf, size_t len);
 
+/* How much memory friday's own cgroup lets it still use: the smallest
+ * limit less usage over its memory cgroup and each ancestor (v1
+ * memory.limit_in_bytes/usage_in_bytes, v2 memory.max/current; BPF maps
+ * are charged there too). 0 with *room_mib, *limit_mib and the cgroup's
+ * path in where; -ENOENT when no limit applies. */
+int cgroupfs_own_memory_room(uint64_t *room_mib, uint64_t *limit_mib, char *where,
+			     size_t where_len);
+
 #endif

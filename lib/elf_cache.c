@@ -425,11 +425,12 @@ static void load_symbols(struct elf_cache *c, struct elf_file *f)
 	}
 	if (!f->sym_source)
 		f->sym_source = "none";
-	qsort(f->syms, f->nr_syms, sizeof(*f->syms), sym_cmp);
-	/* Drop duplicates at one address (symtab and dynsym both list it). */
+	/* Drop duplicates at one address (symtab and dynsym both list it).
+	 * No symbols: syms is NULL, which qsort must not be given. */
 	if (f->nr_syms) {
 		size_t w = 1;
 
+		qsort(f->syms, f->nr_syms, sizeof(*f->syms), sym_cmp);
 		for (size_t i = 1; i < f->nr_syms; i++)
 			if (f->syms[i].addr != f->syms[w - 1].addr)
 				f->syms[w++] = f->syms[i];

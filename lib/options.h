@@ -24,6 +24,7 @@ struct run_opts {
 	bool redact_hosts;       /* --redact hosts: also names and addresses */
 	long max_archive_mb;     /* --max-archive-mb: the archive size cap */
 	const char *baseline;    /* --baseline ARCHIVE: compare the run with it */
+	double max_overhead_pct; /* --max-overhead: friday's cost cap, % of all CPUs */
 };
 
 #endif

@@ -339,7 +339,8 @@ static void load_perf_map(struct proc_snap *ps)
 	}
 	free(line);
 	fclose(f);
-	qsort(ps->jit, ps->nr_jit, sizeof(*ps->jit), jit_cmp);
+	if (ps->nr_jit)   /* none: jit is NULL, which qsort must not be given */
+		qsort(ps->jit, ps->nr_jit, sizeof(*ps->jit), jit_cmp);
 }
 
 static const struct jit_sym *jit_lookup(struct proc_snap *ps, uint64_t addr)
@@ -604,7 +605,8 @@ static void load_kallsyms(struct symbolizer *s)
 		}
 		s->ksyms[s->nr_ksyms++] = (struct ksym){ addr, name, is_tracing_frame(name, module) };
 	}
-	qsort(s->ksyms, s->nr_ksyms, sizeof(*s->ksyms), ksym_cmp);
+	if (s->nr_ksyms)
+		qsort(s->ksyms, s->nr_ksyms, sizeof(*s->ksyms), ksym_cmp);
 }
 
 const char *symbolize_kernel(struct symbolizer *s, uint64_t addr, bool is_return)

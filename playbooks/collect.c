@@ -17,11 +17,14 @@
 
 #include "bpf/collector.h"
 #include "bpf/probe_util.h"
+#include "lib/cgroupfs.h"
 #include "lib/util.h"
+#include "playbooks/budget.h"
 #include "playbooks/playbook.h"
 
 #define POLL_INTERVAL_NS 100000000ull
 #define MAX_COLLECTORS 64
+#define MEM_RESERVE_MIB 32
 
 /* report.overhead.collectors.NAME, shared with what collectors add there. */
 static json_t *overhead_entry(struct report *r, const char *name)
@@ -64,6 +67,26 @@ static int stats_on(struct report *r)
 	return fd;
 }
 
+/* Under a memory limit on friday's own cgroup, whether a collector fits
+ * with MEM_RESERVE_MIB to spare for the harvest and the archive; why not,
+ * in words. The kernel's answer to a map that does not fit is the OOM
+ * killer, and a killed friday writes no archive. */
+static bool fits_in_memory(const struct collector_ops *ops, char *why, size_t len)
+{
+	uint64_t room_mib, limit_mib;
+	char where[256];
+
+	if (!ops->mem_mib || cgroupfs_own_memory_room(&room_mib, &limit_mib, where, sizeof(where)))
+		return true;
+	if (room_mib >= ops->mem_mib + MEM_RESERVE_MIB)
+		return true;
+	snprintf(why, len, "not started: it needs about %u MiB (BPF maps and symbols) and friday's "
+		 "memory cgroup %s has %llu MiB left of its %llu MiB limit (%d MiB kept for the "
+		 "archive); a larger limit lets it run", ops->mem_mib, where,
+		 (unsigned long long)room_mib, (unsigned long long)limit_mib, MEM_RESERVE_MIB);
+	return false;
+}
+
 /* Starts what can start; returns how many did. */
 static int start_all(struct collector *cs, size_t n, struct step_ctx *ctx)
 {
@@ -74,6 +97,11 @@ static int start_all(struct collector *cs, size_t n, struct step_ctx *ctx)
 		char why[512] = "";
 
 		if (c->ops->available && c->ops->available(ctx->report, why, sizeof(why))) {
+			record(ctx->report, c->ops->name, "unavailable", why, 0, 0);
+			c->ops = NULL;
+			continue;
+		}
+		if (!fits_in_memory(c->ops, why, sizeof(why))) {
 			record(ctx->report, c->ops->name, "unavailable", why, 0, 0);
 			c->ops = NULL;
 			continue;
@@ -91,23 +119,27 @@ static int start_all(struct collector *cs, size_t n, struct step_ctx *ctx)
 	return started;
 }
 
-static void poll_until(struct collector *cs, size_t n, uint64_t deadline_ns)
+/* Polls every collector until the deadline, holding them to the
+ * overhead budget as it goes. */
+static void poll_until(struct collector *cs, size_t n, uint64_t deadline_ns, struct budget *b,
+		       struct report *r)
 {
 	while (!friday_stop_requested && now_mono_ns() < deadline_ns) {
 		uint64_t next = now_mono_ns() + POLL_INTERVAL_NS;
 
 		for (size_t i = 0; i < n; i++)
-			if (cs[i].ops && cs[i].ops->poll)
-				cs[i].ops->poll(&cs[i]);
+			budget_poll(b, cs, i);
+		budget_check(b, cs, r);
 		sleep_until_ns(next < deadline_ns ? next : deadline_ns);
 	}
+	budget_close(b, cs);
 }
 
 static void stop_harvest_all(struct collector *cs, size_t n, struct report *r)
 {
 	/* Stop every collector first, so none runs while others are read. */
 	for (size_t i = 0; i < n; i++)
-		if (cs[i].ops) {
+		if (cs[i].ops && !cs[i].stopped) {
 			cs[i].window_s = now_mono_s() - cs[i].started_s;
 			cs[i].ops->stop(&cs[i]);
 		}
@@ -146,6 +178,7 @@ enum step_status step_collect(struct step_ctx *ctx)
 	char unknown[128] = "";   /* names of the collectors that do not exist */
 	size_t n = 0, i, off = 0;
 	int started, stats_fd;
+	struct budget budget;
 
 	memset(cs, 0, sizeof(cs));
 	json_array_foreach(names, i, name) {
@@ -169,6 +202,8 @@ enum step_status step_collect(struct step_ctx *ctx)
 	stats_fd = stats_on(ctx->report);
 	started = start_all(cs, n, ctx);
 	if (started == 0 && unknown[0]) {
+		if (stats_fd >= 0)
+			close(stats_fd);
 		snprintf(ctx->reason, sizeof(ctx->reason), "no such collector: %s (see: friday list "
 			 "collectors)", unknown);
 		return STEP_FAILED;
@@ -180,12 +215,22 @@ enum step_status step_collect(struct step_ctx *ctx)
 			 "(see report.collectors)", n);
 		return STEP_UNAVAILABLE;
 	}
+	if (budget_init(&budget, ctx->opts, json_string_value(json_object_get(ctx->args, "id")),
+			cs, n, ctx->report)) {
+		stop_harvest_all(cs, n, ctx->report);
+		if (stats_fd >= 0)
+			close(stats_fd);
+		snprintf(ctx->reason, sizeof(ctx->reason), "out of memory");
+		return STEP_FAILED;
+	}
 	/* Leave a little of the budget for harvesting. */
-	poll_until(cs, n, ctx->deadline_ns - (ctx->budget_s > 4 ? 1000000000ull : 0));
+	poll_until(cs, n, ctx->deadline_ns - (ctx->budget_s > 4 ? 1000000000ull : 0), &budget,
+		   ctx->report);
 	stop_harvest_all(cs, n, ctx->report);
 	if (stats_fd >= 0)
 		close(stats_fd);
 	snprintf(ctx->reason, sizeof(ctx->reason), "%d of %zu collectors ran%s", started, n,
 		 friday_stop_requested ? " (cut short by a stop request)" : "");
+	budget_finish(&budget, cs, ctx->report, ctx->reason, sizeof(ctx->reason));
 	return STEP_OK;
 }

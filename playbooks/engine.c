@@ -398,9 +398,14 @@ static bool run_step(struct playbook_exec *x, json_t *step, const char *stage, b
 	elapsed = (now_mono_ns() - start) / 1e9;
 	/* A step that ran past its deadline is recorded as such, whatever it said. */
 	if (st == STEP_OK && now_mono_ns() > ctx.deadline_ns + (uint64_t)(OVERRUN_SLACK_S * 1e9)) {
+		char said[sizeof(ctx.reason)];
+
+		/* what the step said (what it did, what the overhead budget cut) stays */
+		snprintf(said, sizeof(said), "%s", ctx.reason);
 		st = STEP_TIMEOUT;
-		snprintf(ctx.reason, sizeof(ctx.reason), "ran %.1f s, %.1f s over its %.1f s budget",
-			 elapsed, elapsed - budget_s, budget_s);
+		snprintf(ctx.reason, sizeof(ctx.reason), "ran %.1f s, %.1f s over its %.1f s budget%s%.*s",
+			 elapsed, elapsed - budget_s, budget_s, said[0] ? "; " : "",
+			 (int)(sizeof(ctx.reason) - 64), said);
 	}
 	report_step_end(x->report, st, elapsed, "%s", ctx.reason);
 	hook_end(x, stage, id, st, elapsed, ctx.reason);

@@ -877,17 +877,76 @@ static void html_object_table(struct strbuf *sb, json_t *v)
 	json_decref(cols);
 }
 
-/* friday's own cost: per collector (status, window, lost events) and the
- * tool's CPU and memory. */
+/* The overhead budget in words: the cap, each window's cost against it,
+ * and every collector it sampled down or stopped. */
+static void html_budget(struct strbuf *sb, json_t *budget)
+{
+	json_t *w, *a;
+	size_t i;
+
+	if (!budget)
+		return;
+	sb_printf(sb, "<p id=\"budget\">Overhead budget: %.3g%% of %d CPUs (friday's CPU time "
+		  "plus its BPF programs' run time), %s.", json_number_value(json_object_get(budget,
+		  "max_overhead_pct")), (int)json_integer_value(json_object_get(budget, "cpus")),
+		  json_is_false(json_object_get(budget, "held")) ? "<b class=\"st-failed\">exceeded"
+		  "</b> in a window" : "held");
+	json_array_foreach(json_object_get(budget, "windows"), i, w) {
+		sb_append(sb, " ");
+		sb_html(sb, jstr(w, "step", ""));
+		sb_printf(sb, ": %.2f%% over %.1f s (peak second %.2f%%).",
+			  json_number_value(json_object_get(w, "cost_pct")),
+			  json_number_value(json_object_get(w, "window_s")),
+			  json_number_value(json_object_get(w, "peak_interval_pct")));
+	}
+	sb_append(sb, "</p>\n");
+	if (!json_array_size(json_object_get(budget, "actions")))
+		return;
+	sb_append(sb, "<ul>");
+	json_array_foreach(json_object_get(budget, "actions"), i, a) {
+		sb_append(sb, "<li>");
+		sb_html(sb, jstr(a, "step", ""));
+		sb_printf(sb, " at %.1f s: friday cost %.2f%%, ", json_number_value(json_object_get(a,
+			  "at_s")), json_number_value(json_object_get(a, "cost_pct")));
+		sb_html(sb, jstr(a, "collector", ""));
+		sb_printf(sb, " %.2f%%: ", json_number_value(json_object_get(a, "collector_cost_pct")));
+		sb_html(sb, jstr(a, "action", ""));
+		sb_append(sb, "</li>");
+	}
+	sb_append(sb, "</ul>\n");
+}
+
+/* A collector's cost and what the budget did to it, for its row. */
+static void html_collector_cost(struct strbuf *sb, json_t *c)
+{
+	json_t *cost = json_object_get(c, "cost_pct");
+
+	sb_append(sb, "<td class=\"num\">");
+	if (cost)
+		sb_printf(sb, "%.2f%%", json_number_value(cost));
+	sb_append(sb, "</td><td>");
+	if (json_object_get(c, "sample_every"))
+		sb_printf(sb, "sampled 1 in %lld ", json_integer_value(json_object_get(c,
+			  "sample_every")));
+	if (json_object_get(c, "stopped_early_s"))
+		sb_printf(sb, "stopped after %.1f s", json_number_value(json_object_get(c,
+			  "stopped_early_s")));
+	sb_append(sb, "</td>");
+}
+
+/* friday's own cost: per collector (status, window, lost events, cost,
+ * what the overhead budget did), the budget, the tool's CPU and memory. */
 static void html_overhead(struct strbuf *sb, struct report *r)
 {
 	json_t *c, *v;
 	const char *name;
 
 	sb_append(sb, "<section id=\"overhead\"><h2>friday's own overhead and lost events</h2>\n");
+	html_budget(sb, json_object_get(report_get(r, "overhead"), "budget"));
 	if (json_object_size(report_get(r, "collectors"))) {
 		sb_append(sb, "<table><tr><th>Collector</th><th>Status</th><th class=\"num\">Window</th>"
-			  "<th class=\"num\">Lost events</th><th>Why</th></tr>\n");
+			  "<th class=\"num\">Lost events</th><th class=\"num\">Cost (host)</th>"
+			  "<th>Budget</th><th>Why</th></tr>\n");
 		json_object_foreach(report_get(r, "collectors"), name, c) {
 			uint64_t lost = (uint64_t)json_integer_value(json_object_get(c, "lost_events"));
 
@@ -895,9 +954,11 @@ static void html_overhead(struct strbuf *sb, struct report *r)
 			sb_html(sb, name);
 			sb_printf(sb, "</td><td class=\"st-%s\">", jstr(c, "status", ""));
 			sb_html(sb, jstr(c, "status", ""));
-			sb_printf(sb, "</td><td class=\"num\">%.1f s</td><td class=\"num%s\">%llu</td><td>",
+			sb_printf(sb, "</td><td class=\"num\">%.1f s</td><td class=\"num%s\">%llu</td>",
 				  json_number_value(json_object_get(c, "window_s")),
 				  lost ? " st-failed" : "", (unsigned long long)lost);
+			html_collector_cost(sb, c);
+			sb_append(sb, "<td>");
 			sb_html(sb, jstr(c, "reason", ""));
 			sb_append(sb, "</td></tr>\n");
 		}

@@ -5,6 +5,10 @@ set -eu
 FRIDAY=${FRIDAY:-$PWD/build/friday}
 WORKLOADS=${WORKLOADS:-$PWD/build/workloads}
 SCRATCH=$(mktemp -d /tmp/friday-test.XXXXXX)
+# One friday at a time per host (lib/instance.h): each test gets its own
+# lock, so suites of several worktrees on one machine do not refuse each
+# other; clean_exits.sh tests the refusal itself.
+export FRIDAY_LOCK="$SCRATCH/friday.lock"
 CLEANUPS=""
 
 # at_exit CMD: run CMD when the test ends, last registered first.

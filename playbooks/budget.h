@@ -1,0 +1,71 @@
+/* budget.h: the overhead budget (--max-overhead, a share of all the host's
+ * CPUs) enforced while a collect step's window is open. Every poll the
+ * step times each collector's own work; every BUDGET_INTERVAL_S the budget
+ * adds friday's CPU time (getrusage) to the BPF run time of its programs
+ * (bpf_prog_info.run_time_ns, BPF_ENABLE_STATS) and, when the sum is over
+ * the budget, samples the costliest collector down (budget.bpf.h) or, when
+ * it cannot be sampled further, stops it early. What it did goes into
+ * report.overhead.budget and the collectors' records. */
+#ifndef FRIDAY_BUDGET_H
+#define FRIDAY_BUDGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpf/collector.h"
+
+#define DEFAULT_MAX_OVERHEAD_PCT 2.0
+#define BUDGET_INTERVAL_S 0.5
+/* A step down keeps a quarter of the events, or a power of a quarter as
+ * far as the overrun asks; past the last, a stop. */
+#define BUDGET_SAMPLE_FACTOR 4
+#define BUDGET_MAX_SAMPLE_EVERY 256
+
+struct budget_entry {
+	uint64_t bpf_ns_seen;       /* run_time_ns summed at the last check */
+	uint64_t poll_ns;           /* its poll's CPU time since the last check */
+	uint64_t cost_ns;           /* BPF plus poll time over the whole window */
+	uint32_t *knob;             /* budget_sample_every in its BPF object, or NULL */
+	uint32_t sample_every;      /* 1: every event */
+	double sampled_at_s;        /* when it was first sampled down */
+	double stopped_at_s;        /* seconds into the window, 0: ran to the end */
+	int strikes;                /* checks it was the costliest past its last step */
+};
+
+struct budget {
+	double max_pct;             /* of all CPUs */
+	int nr_cpus;
+	const char *step;
+	uint64_t t0_ns, last_ns;
+	uint64_t tool_ns_t0, tool_ns_last;
+	uint64_t bpf_ns_total;
+	uint64_t t_end_ns, tool_ns_end;
+	int nr_intervals, nr_over;
+	double peak_pct;
+	size_t n;
+	struct budget_entry *e;     /* one per collector of the step */
+};
+
+/* Sets the budget up for collectors cs[0..n) just started (ops NULL: did
+ * not start), and report.overhead.budget. Returns -ENOMEM or 0. */
+int budget_init(struct budget *b, const struct run_opts *opts, const char *step,
+		struct collector *cs, size_t n, struct report *r);
+/* Polls collector i, charging its CPU time to it. */
+void budget_poll(struct budget *b, struct collector *cs, size_t i);
+/* Once an interval: measures, and samples down or stops one collector. */
+void budget_check(struct budget *b, struct collector *cs, struct report *r);
+/* When the window closes, before the collectors stop: the last figures. */
+void budget_close(struct budget *b, struct collector *cs);
+/* After the harvest: the window's figures into report.overhead.budget and
+ * report.collectors.NAME, what was done appended to the step's reason;
+ * frees. */
+void budget_finish(struct budget *b, struct collector *cs, struct report *r, char *reason,
+		   size_t reason_len);
+
+/* friday's CPU time so far, user and system, all threads (ns). */
+uint64_t budget_tool_cpu_ns(void);
+/* The summed run time of a BPF object's loaded programs (ns). */
+uint64_t budget_bpf_run_ns(struct bpf_object *obj);
+
+#endif
