@@ -715,10 +715,12 @@ static void outliers_harvest(struct net_priv *p, struct report *r)
 
 	for (size_t t = 0; t < ARRAY_SIZE(tabs); t++) {
 		char name[64];
-		json_t *cols = json_array(), *rows = json_array(), *o;
+		json_t *cols, *rows, *o;
 
 		if (!tabs[t].t->nr)
 			continue;
+		cols = json_array();
+		rows = json_array();
 		sort_key = tabs[t].key;
 		qsort(tabs[t].t->rows, tabs[t].t->nr, sizeof(struct net_event), cmp_event);
 		for (size_t i = 0; i < tabs[t].nr_cols; i++)

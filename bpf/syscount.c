@@ -442,7 +442,7 @@ static int named_row_cmp(const void *a, const void *b)
  * syscall, ret, latency_ms}]. */
 static json_t *lat_rows_json(struct syscount_priv *p)
 {
-	struct named_row all[SC_LAT_NR * LAT_KEEP];
+	struct named_row all[SC_LAT_NR * LAT_KEEP] = { 0 };   /* for cppcheck: n bounds the reads */
 	size_t n = 0;
 	json_t *arr = json_array();
 

@@ -27,8 +27,8 @@ at_exit "kill $target_pid 2>/dev/null"
 
 cat > "$SCRATCH/inventory" <<EOF
 [fleet]
-$tag-a ansible_connection=local
-$tag-b ansible_connection=local friday_binary_src='' friday_binary=$FRIDAY
+$tag-a ansible_connection=local friday_environment='{"FRIDAY_LOCK": "$SCRATCH/lock-a"}'
+$tag-b ansible_connection=local friday_binary_src='' friday_binary=$FRIDAY friday_environment='{"FRIDAY_LOCK": "$SCRATCH/lock-b"}'
 $tag-bad ansible_connection=local friday_extra_args='["--no-such-option"]'
 $tag-noproc ansible_connection=local friday_process=nosuch$$
 
