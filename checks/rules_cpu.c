@@ -15,6 +15,7 @@ enum {
 	TH_MODE_LOW,
 	TH_MODE_SHARE,
 	TH_RUNNABLE_SHARE,
+	TH_NAMED_SHARE,
 };
 
 static const struct threshold cpu_thresholds[] = {
@@ -29,6 +30,10 @@ static const struct threshold cpu_thresholds[] = {
 	[TH_RUNNABLE_SHARE] = { "runnable_over_cpus_min_share", 0.5,
 				"T60-03 [S5]: r > CPU count is saturation, sustained over 5 of 10 "
 				"samples" },
+	[TH_NAMED_SHARE] = { "runq_named_min_queued_share", 0.01,
+			     "[heur]: a process queued under 1% of one thread's time did not "
+			     "suffer the latency (one busy thread, preempted now and then by "
+			     "short tasks, queues about 0.001 here): it is not named" },
 };
 
 const struct finding_def cpu_rule_findings[] = {
@@ -155,14 +160,23 @@ void judge_cpu(struct report *r)
 		json_object_set_new(ev, "max_us", json_real(max));
 		json_object_set_new(ev, "slow_mode_share", json_real(mode_share));
 		json_object_set_new(ev, "slow_mode_low_us", json_real(mode_low));
-		json_object_set_new(ev, "process", json_pack("{s:s, s:i, s:f}", "comm", comm,
-					"pid", (int)jpath_num(top, "pid"), "queued_share",
-					jpath_num(top, "queued_share")));
-		f = report_add_finding(r, "cpu.runqueue_latency", mode ? SEV_CRITICAL : SEV_WARNING,
-				       ev, "Run-queue latency p99 %.1f ms%s; %s (pid %d) waited most: "
-				       "%.2f thread-seconds per second.", p99 / 1000,
-				       mode ? ", with a mode at 10s of ms" : "", comm,
-				       (int)jpath_num(top, "pid"), jpath_num(top, "queued_share"));
+		if (jpath_num(top, "queued_share") < cpu_thresholds[TH_NAMED_SHARE].value) {
+			json_object_set_new(ev, "named_min_queued_share",
+					    json_real(cpu_thresholds[TH_NAMED_SHARE].value));
+			f = report_add_finding(r, "cpu.runqueue_latency", mode ? SEV_CRITICAL :
+					       SEV_WARNING, ev, "Run-queue latency p99 %.1f ms%s; no "
+					       "process queued 1%% of a thread's time or more.",
+					       p99 / 1000, mode ? ", with a mode at 10s of ms" : "");
+		} else {
+			json_object_set_new(ev, "process", json_pack("{s:s, s:i, s:f}", "comm", comm,
+						"pid", (int)jpath_num(top, "pid"), "queued_share",
+						jpath_num(top, "queued_share")));
+			f = report_add_finding(r, "cpu.runqueue_latency", mode ? SEV_CRITICAL :
+					       SEV_WARNING, ev, "Run-queue latency p99 %.1f ms%s; %s "
+					       "(pid %d) waited most: %.2f thread-seconds per second.",
+					       p99 / 1000, mode ? ", with a mode at 10s of ms" : "", comm,
+					       (int)jpath_num(top, "pid"), jpath_num(top, "queued_share"));
+		}
 		report_finding_add_artifact(f, "report.json#histograms/cpu.runq_latency");
 	}
 	if (sat) {

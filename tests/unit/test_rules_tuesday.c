@@ -261,6 +261,26 @@ static void test_cpu_quiet(void **state)
 	report_free(r);
 }
 
+/* High latency that nobody much suffered (one busy thread, preempted now
+ * and then) names no process: the spinner is not blamed. */
+static void test_cpu_names_only_who_waited(void **state)
+{
+	struct report *r = load_fixture("runqueue_saturation");
+	json_t *m = json_object_get(report_get(r, "measurements"), "runqlat");
+	json_t *top = json_array_get(json_object_get(m, "top_processes"), 0), *f;
+
+	json_object_set_new(json_object_get(m, "latency_us"), "p99", json_real(3100));
+	json_object_set_new(json_object_get(m, "runnable"), "over_cpus_share", json_real(0));
+	json_object_set_new(top, "queued_share", json_real(0.0008));
+	judge_cpu(r);
+	f = finding(r, "cpu.runqueue_latency");
+	assert_non_null(f);
+	assert_null(json_object_get(json_object_get(f, "evidence"), "process"));
+	assert_non_null(strstr(json_string_value(json_object_get(f, "detail")), "no process"));
+	assert_int_equal(report_get_verdict(r, "cpu"), VERDICT_SUSPECT);
+	report_free(r);
+}
+
 /* Monday's CFS throttling finding makes a quiet cpu suspect and is cited;
  * a quota that never throttled does not. */
 static void test_cpu_cites_throttling(void **state)
@@ -418,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_lock_contention),
 		cmocka_unit_test(test_futex_storm_left_to_locks),
 		cmocka_unit_test(test_judge_by_rule),
+		cmocka_unit_test(test_cpu_names_only_who_waited),
 		cmocka_unit_test(test_specific),
 		cmocka_unit_test(test_cpu_quiet),
 		cmocka_unit_test(test_cpu_cites_throttling),
