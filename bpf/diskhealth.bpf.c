@@ -16,6 +16,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "bits.bpf.h"
+#include "heat.bpf.h"
 #include "diskhealth.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -24,6 +25,12 @@ __u64 lost_events = 0;
 
 /* Requests and syscalls at least this slow are sent as outliers. */
 const volatile __u64 outlier_min_ns = 1000000;
+/* The device-time heat map's column width (its start: heat.bpf.h). */
+const volatile __u64 heat_col_ns = 1000000000;
+
+/* Requests per time column and log2 device time (us): biolatency over
+ * the window. */
+HEAT_MAP(heat);
 
 /* A read or write syscall in progress (see task_ts.bpf.h). */
 struct task_state {
@@ -247,7 +254,7 @@ static __always_inline void request_outlier(struct inflight *f, __u32 dev, __u32
 static __always_inline int on_complete(struct request *rq, int error)
 {
 	static const struct disk_dev_stats zero;
-	__u64 key = (__u64)rq, dev_ns;
+	__u64 key = (__u64)rq, dev_ns, now_ns;
 	struct inflight *f = bpf_map_lookup_elem(&inflight, &key);
 	struct disk_dev_key dk;
 	struct disk_dev_stats *s;
@@ -258,7 +265,9 @@ static __always_inline int on_complete(struct request *rq, int error)
 		return 0;
 	dk.dev = rq_dev(rq);
 	dk.op = rq_op(rq);
-	dev_ns = bpf_ktime_get_ns() - f->issue_ns;
+	now_ns = bpf_ktime_get_ns();
+	dev_ns = now_ns - f->issue_ns;
+	heat_add(&heat, heat_col_ns, now_ns, dev_ns / 1000, 1);
 	if ((d = bpf_map_lookup_elem(&depth, &dk.dev)))
 		__sync_fetch_and_add(d, -1);
 	if ((s = lookup_or_init(&devs, &dk, &zero))) {

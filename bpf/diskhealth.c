@@ -17,6 +17,7 @@
 #include "bpf/diskhealth.h"
 #include "bpf/variant.h"
 #include "lib/cgroupfs.h"
+#include "lib/heatmap.h"
 #include "lib/hist.h"
 #include "lib/util.h"
 #include "diskhealth.skel.h"
@@ -72,6 +73,7 @@ static void skel_knobs(void *s, struct collector *c, enum attach_kind kind)
 	skel->rodata->targ_tgid = c->opts ? c->opts->pid : 0;
 	skel->rodata->targ_cgid = c->opts ? cgroupfs_id(c->opts->cgroup) : 0;
 	skel->rodata->use_task_storage = kind == ATTACH_TP_BTF;
+	skel->rodata->heat_col_ns = heatmap_col_ns(c->opts ? c->opts->duration_s : 0);
 }
 
 static const struct variant_ops disk_variant = {
@@ -132,6 +134,7 @@ static int disk_poll(struct collector *c)
 {
 	struct disk_priv *p = c->priv;
 
+	heatmap_open(&p->skel->bss->heat_start_ns, c);
 	return p->rb ? ring_buffer__poll(p->rb, 0) : 0;
 }
 
@@ -684,6 +687,22 @@ static void outliers_harvest(struct disk_priv *p, struct report *r, json_t *m, j
 			    json_real(p->skel->rodata->outlier_min_ns / 1e6));
 }
 
+/* report.heatmaps[] "disk.latency_heatmap": requests per time column and
+ * log2 time in the device, all devices. */
+static void heatmap_harvest(struct disk_priv *p, struct report *r, double window_s)
+{
+	static uint64_t counts[HEAT_COLS * HIST_SLOTS];
+	json_t *h;
+
+	if (heatmap_read(bpf_map__fd(p->skel->maps.heat), counts))
+		return;
+	h = heatmap_json("disk.latency_heatmap", "Block I/O time in the device over time "
+			 "(diskhealth, all devices; the last column also holds later requests)",
+			 "us", counts, p->skel->rodata->heat_col_ns, window_s);
+	if (h)
+		heatmap_append(r->doc, h, "diskhealth");
+}
+
 static int disk_harvest(struct collector *c, struct report *r)
 {
 	struct disk_priv *p = c->priv;
@@ -700,6 +719,7 @@ static int disk_harvest(struct collector *c, struct report *r)
 	who_harvest(p, m, window_s);
 	sysio_harvest(p, m, devices);
 	outliers_harvest(p, r, m, devices);
+	heatmap_harvest(p, r, window_s);
 	json_object_set_new(report_get(r, "measurements"), "diskhealth", m);
 	return 0;
 }

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,13 +103,35 @@ json_t *heatmap_json(const char *name, const char *title, const char *y_unit,
 			 "x", xs, "y", ys, "counts", cols);
 }
 
+/* True when doc's heatmaps[] holds an entry named name. */
+static bool heatmap_named(json_t *all, const char *name)
+{
+	json_t *h;
+	size_t i;
+
+	json_array_foreach(all, i, h)
+		if (!strcmp(json_string_value(json_object_get(h, "name")), name))
+			return true;
+	return false;
+}
+
 void heatmap_append(json_t *doc, json_t *h, const char *source)
 {
 	json_t *all = json_object_get(doc, "heatmaps");
+	const char *name = json_string_value(json_object_get(h, "name"));
+	char alt[160];
 
 	if (!all) {
 		all = json_array();
 		json_object_set_new(doc, "heatmaps", all);
+	}
+	/* A collector run again (a Thursday drill-down) keeps both windows. */
+	for (int n = 2; name && heatmap_named(all, name) && n < 100; n++) {
+		snprintf(alt, sizeof(alt), "%s-%d", json_string_value(json_object_get(h, "name")), n);
+		if (!heatmap_named(all, alt)) {
+			json_object_set_new(h, "name", json_string(alt));
+			break;
+		}
 	}
 	json_object_set_new(h, "source", json_string(source));
 	json_array_append_new(all, h);

@@ -31,7 +31,8 @@ int heatmap_read(int map_fd, uint64_t *counts);
 json_t *heatmap_json(const char *name, const char *title, const char *y_unit,
 		     const uint64_t *counts, uint64_t col_ns, double window_s);
 /* Appends heat map h (taken) to doc's "heatmaps" array, made when absent,
- * with "source" naming the collector. */
+ * with "source" naming the collector; a name already there gets "-2",
+ * "-3"... (a collector run again by a later step). */
 void heatmap_append(json_t *doc, json_t *h, const char *source);
 
 #endif

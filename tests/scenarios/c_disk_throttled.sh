@@ -100,6 +100,12 @@ slow=$(jqr '[.outliers[] | select(.name == "disk.slow_syscalls") | .rows[] | sel
 awk -v a="$(echo "$slow" | jq '.[8]')" -v d="$(echo "$slow" | jq '.[10]')" 'BEGIN { exit !(a > d) }' ||
 	fail "the slowest read's time above the block layer is not above its device time: $slow"
 [ "$(jqr '[.outliers[] | select(.name == "disk.slow_requests")] | length')" -le 1 ] || fail "request outliers twice"
+# Its heat map (time x device time) holds the throttled reads, in the window.
+heat='[.heatmaps[] | select(.name | startswith("disk.latency_heatmap"))] | last'
+cells=$(jqr "$heat | [.counts[][]] | add")
+[ "${cells:-0}" -ge 10 ] || fail "the disk drill-down's heat map holds ${cells:-no} requests"
+[ "$(jqr "[.heatmaps[] | select(.name | startswith(\"disk.latency_heatmap\"))] | length")" = 2 ] ||
+	fail "not one heat map per diskhealth window: $(jqr -c '[.heatmaps[].name]')"
 
 # Monday saw the limit too; only disk is implicated ----------------------------
 [ "$(jqr --arg cg "/$NAME" '[.findings[] | select(.id == "disk.cgroup_io_limit" and .evidence.cgroup == $cg)] | length')" -ge 1 ] ||

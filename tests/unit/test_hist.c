@@ -89,6 +89,23 @@ static void test_heatmap_json(void **state)
 	json_decref(h);
 }
 
+/* A collector run twice (Tuesday, then a drill-down) keeps both maps. */
+static void test_heatmap_append_names(void **state)
+{
+	json_t *doc = json_object();
+
+	heatmap_append(doc, json_pack("{s:s}", "name", "disk.latency_heatmap"), "diskhealth");
+	heatmap_append(doc, json_pack("{s:s}", "name", "disk.latency_heatmap"), "diskhealth");
+	heatmap_append(doc, json_pack("{s:s}", "name", "disk.latency_heatmap"), "diskhealth");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		json_object_get(doc, "heatmaps"), 1), "name")), "disk.latency_heatmap-2");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		json_object_get(doc, "heatmaps"), 2), "name")), "disk.latency_heatmap-3");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		json_object_get(doc, "heatmaps"), 0), "source")), "diskhealth");
+	json_decref(doc);
+}
+
 /* A real per-CPU array map as a collector leaves it: values on two CPUs
  * are summed. */
 static void test_read_percpu_map(void **state)
@@ -118,6 +135,7 @@ int main(void)
 		cmocka_unit_test(test_percentiles),
 		cmocka_unit_test(test_column_width),
 		cmocka_unit_test(test_heatmap_json),
+		cmocka_unit_test(test_heatmap_append_names),
 		cmocka_unit_test(test_read_percpu_map),
 	};
 
