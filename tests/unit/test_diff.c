@@ -311,6 +311,7 @@ static void test_archives(void **state)
 	fclose(f);
 	assert_true(diff_side_load(p3, &b, err, sizeof(err)) < 0);
 	assert_non_null(strstr(err, p3));
+	unlink(p3);
 	snprintf(p3, sizeof(p3), "%s/none.tar.gz", dir);
 	assert_true(diff_side_load(p3, &b, err, sizeof(err)) < 0);
 	assert_non_null(strstr(err, "none.tar.gz"));
