@@ -6,7 +6,8 @@
 #   syscall storm    dd if=/dev/zero of=/dev/null bs=1 count=500k
 #   switch storm     perf bench sched pipe -l 50000 (Debian's linux-perf)
 #   CPU-bound loop   awk, 20 million additions, no system calls
-# The slowdown is the mean CPU time (user + system, the workload's and its
+# Each tool's session follows a baseline session of the same length. The
+# slowdown is the mean CPU time (user + system, the workload's and its
 # children's, where the kernel also charges the BPF programs and sampling
 # interrupts that run in its context) of one pass under the tool over the
 # mean without; CPU time rather than wall time, because on a machine
@@ -73,6 +74,7 @@ profile:hz:99 { @cpu[kstack, ustack, comm] = count(); }'
 start() {
 	case $1 in
 	friday)
+		: > "$dir/$2.err"
 		"$FRIDAY" run -v -d $((SESSION + 8)) -o "$dir/$2.tar.gz" > /dev/null 2> "$dir/$2.err" &
 		tool_pid=$!
 		# the pass loop starts with Monday's checks done, when the BPF begins
@@ -98,18 +100,19 @@ stop() {
 }
 
 echo "session: $SESSION s per workload and tool on $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1 /proc/loadavg)"
-printf '| workload | baseline CPU s/pass | friday | bpftrace | perf record -g | wall: friday | bpftrace | perf |\n|---|---|---|---|---|---|---|---|\n' > "$dir/table"
+printf '| workload | CPU: friday | bpftrace | perf record -g | wall: friday | bpftrace | perf |\n|---|---|---|---|---|---|---|\n' > "$dir/table"
 for w in dd pipe cpu; do
-	set -- $(passes $w $SESSION)
-	base_cpu=$1 base_wall=$2
-	row="| $w | $base_cpu" wall=""
+	row="| $w" wall=""
 	for t in friday bpftrace perf; do
+		# the baseline right before each tool: a shared machine's load drifts
+		set -- $(passes $w $SESSION)
+		base_cpu=$1 base_wall=$2
 		start $t $w
 		set -- $(passes $w $SESSION)
 		stop $t
 		row="$row | $(awk -v a=$1 -v b=$base_cpu 'BEGIN { printf "%.2fx", a / b }')"
 		wall="$wall | $(awk -v a=$2 -v b=$base_wall 'BEGIN { printf "%.2fx", a / b }')"
-		echo "$w under $t: $1 CPU s, $2 wall s per pass (baseline $base_cpu CPU s, $base_wall wall s)"
+		echo "$w under $t: $1 CPU s, $2 wall s per pass (just before: $base_cpu CPU s, $base_wall wall s)"
 	done
 	echo "$row$wall |" >> "$dir/table"
 	mkdir -p "$dir/u-$w"

@@ -162,9 +162,8 @@ static void note_action(struct budget *b, struct report *r, struct collector *c,
 		 "(%.2f%%)", cost_pct, b->nr_cpus, b->max_pct, c->ops->name, action, mine_pct);
 }
 
-/* Samples collector i down a step, or stops it when it cannot go lower. */
-/* How many times fewer events collector's share must see for friday to
- * fit: its cost over what the budget leaves it once the others are paid
+/* How many times fewer events the costliest collector must keep for
+ * friday to fit: its cost over what the budget leaves it once the others are paid
  * (at least a quarter of the budget), rounded up to a power of
  * BUDGET_SAMPLE_FACTOR, so a collector ten times over is cut at once. */
 static uint32_t step_down_factor(const struct budget *b, double cost_pct, double mine_pct)
@@ -180,6 +179,7 @@ static uint32_t step_down_factor(const struct budget *b, double cost_pct, double
 	return f;
 }
 
+/* Samples collector i down, or stops it when it cannot go lower. */
 static void act_on(struct budget *b, struct collector *cs, size_t i, struct report *r,
 		   double cost_pct, double mine_pct)
 {

@@ -70,6 +70,8 @@ jqr -r '.collectors | to_entries[] | select(.value.status == "unavailable") | .v
 	while read -r why; do
 		echo "$why" | grep -q "memory cgroup" || fail "memlimit: a collector not run says: $why"
 	done
+[ "$(jqr '[.collectors[] | select(.status == "unavailable")] | length')" -ge 1 ] ||
+	fail "memlimit: every collector started under 128 MiB (no check of the limit?)"
 echo "memlimit: peak RSS $(jqr .overhead.tool_max_rss_kib) KiB;" \
 	"$(jqr -r '[.collectors | to_entries[] | select(.value.status != "ok") | .key] | join(", ")') not started"
 
