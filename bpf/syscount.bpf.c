@@ -5,7 +5,12 @@
  * (process, syscall). It runs twice on every syscall of the host, so every
  * map it writes is per-CPU: plain adds, no atomic, no cache line shared
  * between CPUs; syscount.c sums the CPUs. The entry timestamp lives in
- * task storage (tp_btf) or a hash by tid (raw_tp, classic tracepoint). */
+ * task storage (tp_btf) or a hash by tid (raw_tp, classic tracepoint).
+ * With task storage, the (process, syscall) counts of a task's last
+ * SC_CACHED syscall ids stay there too, and go to the procs hash only when
+ * another id takes their slot, when the task exits, or when the window
+ * closes (flush_btf, a task iterator syscount.c runs): a loop of read and
+ * write makes no hash lookup at all. */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
@@ -79,11 +84,10 @@ static __always_inline bool wanted(void)
 	return true;
 }
 
-static __always_inline struct sc_proc *proc_entry(__u32 tgid, __u32 id)
+static __always_inline struct sc_proc *proc_entry(__u32 tgid, __u32 id, struct task_struct *t)
 {
 	struct sc_proc_key key = { .tgid = tgid, .id = id };
 	struct sc_proc *e = bpf_map_lookup_elem(&procs, &key);
-	struct task_struct *t;
 
 	if (e)
 		return e;
@@ -95,20 +99,62 @@ static __always_inline struct sc_proc *proc_entry(__u32 tgid, __u32 id)
 	/* The row's copy on this CPU; copies made on other CPUs later stay
 	 * nameless, and syscount.c takes the name from whichever has one. */
 	e = bpf_map_lookup_elem(&procs, &key);
-	if (e) {
-		t = (struct task_struct *)bpf_get_current_task();
+	if (e)
 		BPF_CORE_READ_STR_INTO(&e->comm, t, group_leader, comm);
-	}
 	return e;
 }
 
-static __always_inline void record(struct sc_start *s, long ret)
+static __always_inline void proc_add(__u32 tgid, __u32 id, struct task_struct *t, __u64 count,
+				     __u64 errors, __u64 total_ns)
+{
+	struct sc_proc *pe = proc_entry(tgid, id, t);
+
+	if (pe) {
+		pe->count += count;
+		pe->errors += errors;
+		pe->total_ns += total_ns;
+	}
+}
+
+/* Adds a cached slot to procs and empties it. */
+static __always_inline void flush_slot(struct sc_cached *c, __u32 tgid, struct task_struct *t)
+{
+	if (!c->count)
+		return;
+	proc_add(tgid, c->id, t, c->count, c->errors, c->total_ns);
+	c->count = 0;
+}
+
+static __always_inline void cache_add(struct sc_start *s, __u32 id, bool failed, __u64 delta)
+{
+	struct sc_cached *c;
+	__u32 k;
+
+	for (k = 0; k < SC_CACHED; k++) {
+		c = &s->cache[k];
+		if (c->count && c->id == id) {
+			c->count++;
+			c->errors += failed;
+			c->total_ns += delta;
+			return;
+		}
+	}
+	k = s->next % SC_CACHED;
+	s->next = k + 1;
+	c = &s->cache[k];
+	flush_slot(c, bpf_get_current_pid_tgid() >> 32, (struct task_struct *)bpf_get_current_task());
+	c->id = id;
+	c->count = 1;
+	c->errors = failed;
+	c->total_ns = delta;
+}
+
+static __always_inline void record(struct sc_start *s, long ret, bool cached)
 {
 	__u64 delta = bpf_ktime_get_ns() - s->ts;
 	__u32 id = s->id, key;
 	bool failed = ret < 0 && ret >= -4095;
 	struct sc_stat *st;
-	struct sc_proc *pe;
 	__u64 *slot;
 
 	if (id >= SC_MAX_SYSCALLS) {
@@ -128,12 +174,11 @@ static __always_inline void record(struct sc_start *s, long ret)
 	slot = bpf_map_lookup_elem(&hists, &key);
 	if (slot)
 		(*slot)++;
-	pe = proc_entry(bpf_get_current_pid_tgid() >> 32, id);
-	if (pe) {
-		pe->count++;
-		pe->errors += failed;
-		pe->total_ns += delta;
-	}
+	if (cached)
+		cache_add(s, id, failed, delta);
+	else
+		proc_add(bpf_get_current_pid_tgid() >> 32, id,
+			 (struct task_struct *)bpf_get_current_task(), 1, failed, delta);
 }
 
 SEC("tp_btf/sys_enter")
@@ -162,8 +207,36 @@ int BPF_PROG(exit_btf, struct pt_regs *regs, long ret)
 
 	if (!s || !s->valid)
 		return 0;
-	record(s, ret);
+	record(s, ret, true);
 	s->valid = 0;
+	return 0;
+}
+
+static __always_inline void flush_task(struct task_struct *t)
+{
+	struct sc_start *s = bpf_task_storage_get(&start_ts, t, 0, 0);
+	__u32 tgid = BPF_CORE_READ(t, tgid);
+
+	if (!s)
+		return;
+	for (__u32 k = 0; k < SC_CACHED; k++)
+		flush_slot(&s->cache[k], tgid, t);
+}
+
+/* A task's cached counts would go with its storage. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(task_exit_btf, struct task_struct *p)
+{
+	flush_task(bpf_get_current_task_btf());
+	return 0;
+}
+
+/* Run by syscount.c when the window closes: every live task's counts. */
+SEC("iter/task")
+int flush_btf(struct bpf_iter__task *ctx)
+{
+	if (ctx->task)
+		flush_task(ctx->task);
 	return 0;
 }
 
@@ -185,7 +258,7 @@ static __always_inline void exit_hash(long ret)
 
 	if (!s)
 		return;
-	record(s, ret);
+	record(s, ret, false);
 	bpf_map_delete_elem(&start_hash, &tid);
 }
 

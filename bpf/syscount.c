@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 
@@ -104,10 +105,32 @@ static int syscount_start(struct collector *c, char *why, size_t len)
 	return p->skel ? 0 : -ENOENT;
 }
 
+/* Runs the flush_btf task iterator once: every live task's cached
+ * (process, syscall) counts go to the procs hash. */
+static void flush_cached(struct syscount_priv *p)
+{
+	char buf[64];
+	int fd;
+
+	if (!p->skel->links.flush_btf)
+		return;
+	fd = bpf_iter_create(bpf_link__fd(p->skel->links.flush_btf));
+	if (fd < 0)
+		return;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+}
+
 static void syscount_stop(struct collector *c)
 {
 	struct syscount_priv *p = c->priv;
 
+	/* Syscalls stop being counted first, then the caches are emptied. */
+	bpf_link__destroy(p->skel->links.enter_btf);
+	bpf_link__destroy(p->skel->links.exit_btf);
+	p->skel->links.enter_btf = p->skel->links.exit_btf = NULL;
+	flush_cached(p);
 	syscount_bpf__detach(p->skel);
 }
 

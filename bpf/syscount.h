@@ -8,10 +8,25 @@
 #define SC_MAX_SYSCALLS 512     /* ids at or above are counted as lost */
 #define SC_MAX_PROC_KEYS 16384
 
+/* A task's counts for one syscall id, not yet added to procs. */
+struct sc_cached {
+	__u32 id;
+	__u32 pad;
+	__u64 count;
+	__u64 errors;
+	__u64 total_ns;
+};
+
+#define SC_CACHED 2
+
 struct sc_start {
 	__u64 ts;
 	__u32 id;
 	__u32 valid;
+	/* tp_btf only: the task's last syscalls' counts (see syscount.bpf.c) */
+	struct sc_cached cache[SC_CACHED];
+	__u32 next;                 /* the slot the next new id takes */
+	__u32 pad;
 };
 
 /* Per syscall id, per CPU. */
