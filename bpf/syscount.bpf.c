@@ -335,8 +335,12 @@ int BPF_PROG(task_exit_btf, struct task_struct *p)
 SEC("iter/task")
 int flush_btf(struct bpf_iter__task *ctx)
 {
-	if (ctx->task)
-		flush_task(ctx->task);
+	/* Read once: a second load of ctx->task would reach flush_task
+	 * without the null check, and the verifier refuses that. */
+	struct task_struct *t = ctx->task;
+
+	if (t)
+		flush_task(t);
 	return 0;
 }
 

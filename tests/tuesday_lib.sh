@@ -13,6 +13,11 @@ tuesday_run() {
 	unpack "$SCRATCH/$name.tar.gz"
 	for c in runqlat proclife syscount futexwait nethealth fslat; do
 		[ "$(jqr ".collectors.$c.status")" = ok ] || fail "collector $c: $(jqr -c ".collectors.$c")"
+		# Where tp_btf works each probe loads it: a verifier refusal of
+		# that variant would otherwise only show as a fallback.
+		[ "$(jqr .capabilities.tp_btf.ok)" != true ] ||
+			[ "$(jqr ".measurements.$c.attach")" = tp_btf ] ||
+			fail "collector $c fell back to $(jqr ".measurements.$c.attach") on a host with tp_btf"
 	done
 }
 
