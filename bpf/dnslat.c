@@ -283,10 +283,8 @@ static int dnslat_harvest(struct collector *c, struct report *r)
 	struct hist_stats st;
 	json_t *h, *m;
 
-	for (uint32_t s = 0; s < HIST_SLOTS; s++)
-		slots[s] = maputil_percpu_u64(hfd, s);
-	for (uint32_t i = 0; i < DNS_NR_COUNTERS; i++)
-		n[i] = maputil_percpu_u64(cfd, i);
+	maputil_percpu_hist(hfd, 0, slots);
+	maputil_percpu_u64s(cfd, 0, DNS_NR_COUNTERS, n);
 	hist_compute(slots, HIST_SLOTS, 0, &st);
 	c->lost_events = n[DNS_LOST_INFLIGHT_FULL] + n[DNS_LOST_PROC_FULL] + n[DNS_LOST_RINGBUF] +
 			 n[DNS_LOST_CAP];

@@ -429,8 +429,7 @@ static int futexwait_harvest(struct collector *c, struct report *r)
 	json_t *m;
 
 	for (uint32_t h = 0; h < FW_NR_HISTS; h++)
-		for (uint32_t s = 0; s < HIST_SLOTS; s++)
-			slots[h][s] = maputil_percpu_u64(hfd, h * HIST_SLOTS + s);
+		maputil_percpu_hist(hfd, h, slots[h]);
 	c->lost_events = maputil_percpu_u64(cfd, FW_LOST_START_FULL) +
 			 maputil_percpu_u64(cfd, FW_LOST_FUTEX_FULL) +
 			 maputil_percpu_u64(cfd, FW_LOST_LOCK_FULL);

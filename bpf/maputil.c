@@ -20,9 +20,14 @@ uint64_t maputil_percpu_u64(int map_fd, uint32_t key)
 	return sum;
 }
 
+void maputil_percpu_u64s(int map_fd, uint32_t first, uint32_t nr, uint64_t *sums)
+{
+	for (uint32_t i = 0; i < nr; i++)
+		sums[i] = maputil_percpu_u64(map_fd, first + i);
+}
+
 int maputil_percpu_hist(int map_fd, unsigned int row, uint64_t slots[HIST_SLOTS])
 {
-	for (uint32_t s = 0; s < HIST_SLOTS; s++)
-		slots[s] = maputil_percpu_u64(map_fd, row * HIST_SLOTS + s);
+	maputil_percpu_u64s(map_fd, row * HIST_SLOTS, HIST_SLOTS, slots);
 	return 0;
 }

@@ -803,8 +803,7 @@ static json_t *tcp_json(int cfd, double window_s)
 {
 	uint64_t v[NET_NR_COUNTERS];
 
-	for (uint32_t i = 0; i < NET_NR_COUNTERS; i++)
-		v[i] = maputil_percpu_u64(cfd, i);
+	maputil_percpu_u64s(cfd, 0, NET_NR_COUNTERS, v);
 	return json_pack("{s:I, s:I, s:I, s:f, s:I, s:I, s:f, s:I, s:I, s:I, s:I}",
 		"retrans_segs", (json_int_t)v[NET_RETRANS_SEGS],
 		"retrans_events", (json_int_t)v[NET_RETRANS_EVENTS],
@@ -826,10 +825,8 @@ static int net_harvest(struct collector *c, struct report *r)
 	json_t *h_conn, *h_life, *m;
 	size_t nr_peers = 0;
 
-	for (uint32_t s = 0; s < HIST_SLOTS; s++) {
-		conn_slots[s] = maputil_percpu_u64(hfd, NET_HIST_CONNECT * HIST_SLOTS + s);
-		life_slots[s] = maputil_percpu_u64(hfd, NET_HIST_LIFETIME * HIST_SLOTS + s);
-	}
+	maputil_percpu_hist(hfd, NET_HIST_CONNECT, conn_slots);
+	maputil_percpu_hist(hfd, NET_HIST_LIFETIME, life_slots);
 	c->lost_events = maputil_percpu_u64(cfd, NET_LOST_CONNS_FULL) +
 			 maputil_percpu_u64(cfd, NET_LOST_PEERS_FULL) +
 			 maputil_percpu_u64(cfd, NET_LOST_PROCS_FULL) +

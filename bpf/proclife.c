@@ -181,10 +181,8 @@ static int proclife_harvest(struct collector *c, struct report *r)
 	struct hist_stats st;
 	json_t *m;
 
-	for (uint32_t i = 0; i < PL_NR_COUNTERS; i++)
-		cnt[i] = maputil_percpu_u64(cfd, i);
-	for (uint32_t s = 0; s < HIST_SLOTS; s++)
-		slots[s] = maputil_percpu_u64(hfd, s);
+	maputil_percpu_u64s(cfd, 0, PL_NR_COUNTERS, cnt);
+	maputil_percpu_hist(hfd, 0, slots);
 	hist_compute(slots, HIST_SLOTS, 0, &st);
 	c->lost_events = cnt[PL_LOST_PARENT_FULL] + cnt[PL_LOST_COMM_FULL];
 	m = json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:f, s:{s:f, s:f, s:f}, "

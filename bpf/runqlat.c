@@ -197,10 +197,7 @@ static void runqlat_stop(struct collector *c)
 
 static void read_host_hist(struct runqlat_priv *p, uint64_t *slots)
 {
-	int fd = bpf_map__fd(p->skel->maps.hist_host);
-
-	for (uint32_t s = 0; s < HIST_SLOTS; s++)
-		slots[s] = maputil_percpu_u64(fd, s);
+	maputil_percpu_hist(bpf_map__fd(p->skel->maps.hist_host), 0, slots);
 }
 
 /* Per-CPU histograms: one batch read of the whole nr_cpus x slots array. */
