@@ -25,8 +25,6 @@ int variant_select(struct bpf_object *obj, enum attach_kind kind);
 /* Turns off one program by name (a probe this kernel lacks); true if found. */
 bool variant_disable(struct bpf_object *obj, const char *prog_name);
 
-#endif
-
 struct collector;
 
 /* How a collector opens, configures, loads and frees its skeleton, so
@@ -51,3 +49,5 @@ void *variant_open_load(struct collector *c, const struct variant_ops *ops,
 			enum attach_kind *kind_out, json_t *missing, char *why, size_t why_len);
 /* True when this kernel has the tracepoint a program's section names. */
 bool variant_tracepoint_exists(const char *section);
+
+#endif
