@@ -15,6 +15,7 @@
 
 #include "bpf/collector.h"
 #include "bpf/diskhealth.h"
+#include "bpf/probe_util.h"
 #include "bpf/variant.h"
 #include "lib/cgroupfs.h"
 #include "lib/heatmap.h"
@@ -340,61 +341,39 @@ static json_t *throttle_json(const char *cg, const char *majmin)
 	return lim;
 }
 
-struct who_row {
-	struct disk_who_key k;
-	struct disk_who v;
-};
-
-static int cmp_who(const void *a, const void *b)
+static uint64_t who_requests(const void *v)
 {
-	const struct disk_who *x = &((const struct who_row *)a)->v, *y = &((const struct who_row *)b)->v;
-	uint64_t nx = x->reads + x->writes, ny = y->reads + y->writes;
+	const struct disk_who *w = v;
 
-	return nx < ny ? 1 : nx > ny ? -1 : 0;
+	return w->reads + w->writes;
 }
 
 /* Processes behind the I/O, and per (cgroup, device) totals with limits. */
 static void who_harvest(struct disk_priv *p, json_t *m, double window_s)
 {
-	int fd = bpf_map__fd(p->skel->maps.who);
-	struct disk_who_key key, next, *prev = NULL;
-	struct who_row *rows = NULL;
-	size_t n = 0, cap = 0;
+	struct probe_top t;
+	long n = probe_top_read(&t, bpf_map__fd(p->skel->maps.who), sizeof(struct disk_who_key),
+				sizeof(struct disk_who), DISK_MAX_WHO, who_requests);
 	json_t *procs = json_array(), *cgs = json_object();
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (n == cap) {
-			struct who_row *nr = realloc(rows, (cap = cap ? cap * 2 : 64) * sizeof(*rows));
-
-			if (!nr)
-				break;
-			rows = nr;
-		}
-		rows[n].k = key;
-		if (!bpf_map_lookup_elem(fd, &key, &rows[n].v))
-			n++;
-	}
-	if (n)
-		qsort(rows, n, sizeof(*rows), cmp_who);
-	for (size_t i = 0; i < n; i++) {
-		const struct who_row *w = &rows[i];
-		uint64_t nr = w->v.reads + w->v.writes;
+	for (long i = 0; i < n; i++) {
+		const struct disk_who *v = t.order[i];
+		const struct disk_who_key *k = probe_top_key(&t, i);
+		uint64_t nr = v->reads + v->writes;
 		char majmin[32], name[64], cg[512], ckey[600];
 		json_t *c;
 
-		dev_name(w->k.dev, majmin, sizeof(majmin), name, sizeof(name));
-		if (cgroupfs_path_by_id("blkio", w->k.blkcg_id, cg, sizeof(cg)))
+		dev_name(k->dev, majmin, sizeof(majmin), name, sizeof(name));
+		if (cgroupfs_path_by_id("blkio", k->blkcg_id, cg, sizeof(cg)))
 			snprintf(cg, sizeof(cg), "%s", "");
 		if (i < DISK_TOP_WHO)
 			json_array_append_new(procs, json_pack(
 				"{s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:f, s:f}",
-				"pid", (int)w->k.tgid, "comm", w->v.comm, "device", name, "cgroup", cg,
-				"reads", (json_int_t)w->v.reads, "writes", (json_int_t)w->v.writes,
-				"bytes", (json_int_t)w->v.bytes,
-				"device_ms_avg", nr ? w->v.device_ns / 1e6 / nr : 0.0,
-				"queue_ms_avg", nr ? w->v.queue_ns / 1e6 / nr : 0.0));
+				"pid", (int)k->tgid, "comm", v->comm, "device", name, "cgroup", cg,
+				"reads", (json_int_t)v->reads, "writes", (json_int_t)v->writes,
+				"bytes", (json_int_t)v->bytes,
+				"device_ms_avg", nr ? v->device_ns / 1e6 / nr : 0.0,
+				"queue_ms_avg", nr ? v->queue_ns / 1e6 / nr : 0.0));
 		/* The root cgroup cannot be throttled: nothing to compare. */
 		if (!cg[0] || !strcmp(cg, "/"))
 			continue;
@@ -407,13 +386,13 @@ static void who_harvest(struct disk_priv *p, json_t *m, double window_s)
 			json_object_set_new(cgs, ckey, c);
 		}
 		json_object_set_new(c, "reads", json_integer(json_integer_value(
-			json_object_get(c, "reads")) + (json_int_t)w->v.reads));
+			json_object_get(c, "reads")) + (json_int_t)v->reads));
 		json_object_set_new(c, "writes", json_integer(json_integer_value(
-			json_object_get(c, "writes")) + (json_int_t)w->v.writes));
+			json_object_get(c, "writes")) + (json_int_t)v->writes));
 		json_object_set_new(c, "bytes", json_integer(json_integer_value(
-			json_object_get(c, "bytes")) + (json_int_t)w->v.bytes));
+			json_object_get(c, "bytes")) + (json_int_t)v->bytes));
 	}
-	free(rows);
+	probe_top_free(&t);
 	/* Rates over the window, next to the limits they compare with. */
 	{
 		const char *k;
@@ -492,44 +471,7 @@ static json_t *cgroup_entry(json_t *cgs, const char *cg, const char *name, const
 	return c;
 }
 
-struct sysio_row {
-	struct disk_sysio_key k;
-	struct disk_sysio v;
-};
-
-static int cmp_sysio(const void *a, const void *b)
-{
-	uint64_t x = ((const struct sysio_row *)a)->v.total_ns, y = ((const struct sysio_row *)b)->v.total_ns;
-
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
-/* Reads the sysio map, sorted by time waited; returns the count. */
-static size_t read_sysio(int fd, struct sysio_row **out)
-{
-	struct disk_sysio_key key, next, *prev = NULL;
-	struct sysio_row *rows = NULL;
-	size_t n = 0, cap = 0;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (n == cap) {
-			struct sysio_row *nr = realloc(rows, (cap = cap ? cap * 2 : 64) * sizeof(*rows));
-
-			if (!nr)
-				break;
-			rows = nr;
-		}
-		rows[n].k = key;
-		if (!bpf_map_lookup_elem(fd, &key, &rows[n].v) && key.op < DISK_OP_OTHER)
-			n++;
-	}
-	if (n)
-		qsort(rows, n, sizeof(*rows), cmp_sysio);
-	*out = rows;
-	return n;
-}
+static uint64_t sysio_total_ns(const void *v) { return ((const struct disk_sysio *)v)->total_ns; }
 
 /* The syscall layer: the processes that waited for block I/O in read and
  * write syscalls, and the split by layer per device and per (cgroup,
@@ -549,36 +491,40 @@ static json_t *layers_json(json_t *acc, json_t *device)
 
 static void sysio_harvest(struct disk_priv *p, json_t *m, json_t *devices)
 {
-	struct sysio_row *rows = NULL;
-	size_t n = read_sysio(bpf_map__fd(p->skel->maps.sysio), &rows);
+	struct probe_top t;
+	long n = probe_top_read(&t, bpf_map__fd(p->skel->maps.sysio), sizeof(struct disk_sysio_key),
+				sizeof(struct disk_sysio), DISK_MAX_SYSIO, sysio_total_ns);
 	json_t *procs = json_array(), *by_dev = json_object(), *by_cg = json_object();
 	json_t *cgs = json_object_get(m, "cgroups"), *ops, *c;
 	const char *key;
-	size_t i;
+	size_t i, nr_listed = 0;
 
-	for (i = 0; i < n; i++) {
-		const struct sysio_row *w = &rows[i];
+	for (long r = 0; r < n; r++) {
+		const struct disk_sysio *v = t.order[r];
+		const struct disk_sysio_key *k = probe_top_key(&t, r);
 		char majmin[32], name[64], cg[512], ckey[600];
 
-		dev_name(w->k.dev, majmin, sizeof(majmin), name, sizeof(name));
-		if (cgroupfs_path_by_id("blkio", w->k.blkcg_id, cg, sizeof(cg)))
+		if (k->op >= DISK_OP_OTHER)   /* read and write syscalls only */
+			continue;
+		dev_name(k->dev, majmin, sizeof(majmin), name, sizeof(name));
+		if (cgroupfs_path_by_id("blkio", k->blkcg_id, cg, sizeof(cg)))
 			snprintf(cg, sizeof(cg), "%s", "");
-		if (i < DISK_TOP_WHO)
+		if (nr_listed++ < DISK_TOP_WHO)
 			json_array_append_new(procs, json_pack(
 				"{s:i, s:s, s:s, s:s, s:s, s:I, s:I, s:f, s:f}",
-				"pid", (int)w->k.tgid, "comm", w->v.comm, "device", name, "cgroup", cg,
-				"op", op_names[w->k.op], "syscalls", (json_int_t)w->v.count,
-				"bytes", (json_int_t)w->v.bytes,
-				"syscall_ms_avg", w->v.count ? w->v.total_ns / 1e6 / w->v.count : 0.0,
-				"syscall_ms_max", w->v.max_ns / 1e6));
-		layer_add(by_dev, name, op_names[w->k.op], &w->v);
+				"pid", (int)k->tgid, "comm", v->comm, "device", name, "cgroup", cg,
+				"op", op_names[k->op], "syscalls", (json_int_t)v->count,
+				"bytes", (json_int_t)v->bytes,
+				"syscall_ms_avg", v->count ? v->total_ns / 1e6 / v->count : 0.0,
+				"syscall_ms_max", v->max_ns / 1e6));
+		layer_add(by_dev, name, op_names[k->op], v);
 		if (!cg[0] || !strcmp(cg, "/"))
 			continue;
 		cgroup_entry(cgs, cg, name, majmin);
 		snprintf(ckey, sizeof(ckey), "%s %s", cg, name);
-		layer_add(by_cg, ckey, op_names[w->k.op], &w->v);
+		layer_add(by_cg, ckey, op_names[k->op], v);
 	}
-	free(rows);
+	probe_top_free(&t);
 	/* A device no request completed on in the window has nothing to split. */
 	json_object_foreach(by_dev, key, ops)
 		if (json_object_get(devices, key))
@@ -615,9 +561,8 @@ static void outliers_put(json_t *outs, json_t *table)
 
 static int cmp_outlier(const void *a, const void *b)
 {
-	uint64_t x = ((const struct disk_outlier *)a)->total_ns, y = ((const struct disk_outlier *)b)->total_ns;
-
-	return x < y ? 1 : x > y ? -1 : 0;
+	return probe_cmp_desc(((const struct disk_outlier *)a)->total_ns,
+			      ((const struct disk_outlier *)b)->total_ns);
 }
 
 /* The slowest requests (biosnoop's columns) and syscalls (with the time

@@ -228,31 +228,19 @@ static void dnslat_stop(struct collector *c)
 	ring_buffer__consume(p->rb);
 }
 
-static int by_total_desc(const void *a, const void *b)
-{
-	const struct dns_proc *x = *(const struct dns_proc *const *)a;
-	const struct dns_proc *y = *(const struct dns_proc *const *)b;
-
-	return x->total_ns < y->total_ns ? 1 : x->total_ns > y->total_ns ? -1 : 0;
-}
+static uint64_t proc_total_ns(const void *v) { return ((const struct dns_proc *)v)->total_ns; }
 
 /* Top processes by time spent looking names up; per process histogram. */
 static json_t *top_procs(struct dnslat_priv *p, json_t *hist)
 {
 	json_t *arr = json_array();
-	struct dns_proc *vals, **order;
-	uint32_t *keys;
-	long n = probe_map_dump(bpf_map__fd(p->skel->maps.procs), sizeof(*keys), sizeof(*vals),
-				DNS_MAX_PROCS, (void **)&keys, (void **)&vals);
+	struct probe_top t;
+	long n = probe_top_read(&t, bpf_map__fd(p->skel->maps.procs), sizeof(uint32_t),
+				sizeof(struct dns_proc), DNS_MAX_PROCS, proc_total_ns);
 
-	order = n > 0 ? calloc(n, sizeof(*order)) : NULL;
-	for (long i = 0; order && i < n; i++)
-		order[i] = &vals[i];
-	if (order)
-		qsort(order, n, sizeof(*order), by_total_desc);
-	for (long i = 0; order && i < n && i < TOP_PROCS; i++) {
-		struct dns_proc *e = order[i];
-		uint32_t pid = keys[e - vals];
+	for (long i = 0; i < n && i < TOP_PROCS; i++) {
+		const struct dns_proc *e = t.order[i];
+		uint32_t pid = *(const uint32_t *)probe_top_key(&t, i);
 		char comm[DNS_COMM_LEN + 1], host[DNS_HOST_LEN + 1], key[40];
 		struct hist_stats st;
 
@@ -269,9 +257,7 @@ static json_t *top_procs(struct dnslat_priv *p, json_t *hist)
 			"total_ms", e->total_ns / 1e6, "p50_ms", st.p50 / 1e3, "p99_ms", st.p99 / 1e3,
 			"max_ms", e->max_ns / 1e6, "slowest_host", host));
 	}
-	free(order);
-	free(keys);
-	free(vals);
+	probe_top_free(&t);
 	return arr;
 }
 

@@ -143,7 +143,7 @@ static int proc_cmp(const void *a, const void *b)
 {
 	const struct fw_proc *x = a, *y = b;
 
-	return x->wait_ns < y->wait_ns ? 1 : x->wait_ns > y->wait_ns ? -1 : 0;
+	return probe_cmp_desc(x->wait_ns, y->wait_ns);
 }
 
 static json_t *top_addrs(struct collector *c, uint32_t tgid, struct fw_futex_key *keys,
@@ -335,49 +335,38 @@ static void lock_symbol(const struct ksyms *ks, uint64_t addr, char *out, size_t
 			 (unsigned long long)(addr - ks->syms[lo - 1].addr));
 }
 
-static int lock_cmp(const void *a, const void *b)
-{
-	const struct fw_wait *x = a, *y = b;
-
-	return x->wait_ns < y->wait_ns ? 1 : x->wait_ns > y->wait_ns ? -1 : 0;
-}
+static uint64_t lock_wait_ns(const void *v) { return ((const struct fw_wait *)v)->wait_ns; }
 
 static json_t *top_locks(struct collector *c, struct futexwait_priv *p, uint64_t *waits,
 			 uint64_t *wait_ns)
 {
-	struct fw_lock_key *keys;
-	struct fw_wait *vals;
-	long n = probe_map_dump(bpf_map__fd(p->skel->maps.locks), sizeof(*keys), sizeof(*vals),
-				FW_MAX_LOCK_KEYS, (void **)&keys, (void **)&vals);
-	/* Sort (key, value) pairs together: keep the key next to its value. */
-	struct { struct fw_wait w; struct fw_lock_key k; } *rows = calloc(n > 0 ? n : 1, sizeof(*rows));
+	struct probe_top t;
+	long n = probe_top_read(&t, bpf_map__fd(p->skel->maps.locks), sizeof(struct fw_lock_key),
+				sizeof(struct fw_wait), FW_MAX_LOCK_KEYS, lock_wait_ns);
+	const struct fw_wait *vals = t.vals;
 	struct ksyms ks = { 0 };
 	json_t *arr = json_array();
 
-	for (long i = 0; rows && i < n; i++) {
-		rows[i].w = vals[i];
-		rows[i].k = keys[i];
+	for (long i = 0; i < n; i++) {
 		*waits += vals[i].count;
 		*wait_ns += vals[i].wait_ns;
 	}
-	if (rows)
-		qsort(rows, n, sizeof(*rows), lock_cmp);
 	if (n > 0)
 		ksyms_load(&ks);
-	for (long i = 0; rows && i < n && i < TOP_LOCKS; i++) {
+	for (long i = 0; i < n && i < TOP_LOCKS; i++) {
+		const struct fw_wait *w = t.order[i];
+		const struct fw_lock_key *k = probe_top_key(&t, i);
 		char addr[32], sym[160] = "";
 
-		snprintf(addr, sizeof(addr), "0x%" PRIx64, (uint64_t)rows[i].k.addr);
-		lock_symbol(&ks, rows[i].k.addr, sym, sizeof(sym));
+		snprintf(addr, sizeof(addr), "0x%" PRIx64, (uint64_t)k->addr);
+		lock_symbol(&ks, k->addr, sym, sizeof(sym));
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:f, s:f}",
-			"addr", addr, "symbol", sym, "kind", lock_kind(rows[i].k.flags),
-			"count", (json_int_t)rows[i].w.count, "wait_ms", rows[i].w.wait_ns / 1e6,
-			"max_us", rows[i].w.max_ns / 1e3));
+			"addr", addr, "symbol", sym, "kind", lock_kind(k->flags),
+			"count", (json_int_t)w->count, "wait_ms", w->wait_ns / 1e6,
+			"max_us", w->max_ns / 1e3));
 	}
 	free(ks.syms);
-	free(rows);
-	free(keys);
-	free(vals);
+	probe_top_free(&t);
 	return arr;
 }
 

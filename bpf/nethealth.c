@@ -465,51 +465,34 @@ static json_t *peers_harvest(struct net_priv *p, double window_s, size_t *nr_row
 	return arr;
 }
 
-static int cmp_proc(const void *a, const void *b)
-{
-	const struct net_proc *x = a, *y = b;
-
-	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
-}
+static uint64_t proc_connects(const void *v) { return ((const struct net_proc *)v)->count; }
 
 /* Connect latency per process: the busiest into measurements and as a
  * per-process breakdown of the histogram. */
 static json_t *procs_harvest(struct net_priv *p, json_t *hist)
 {
-	uint32_t *keys = NULL;
-	struct net_proc *vals = NULL;
 	json_t *arr = json_array();
-	long n = probe_map_dump(bpf_map__fd(p->skel->maps.procs), sizeof(*keys), sizeof(*vals),
-				NET_MAX_PROCS, (void **)&keys, (void **)&vals);
+	struct probe_top t;
+	long n = probe_top_read(&t, bpf_map__fd(p->skel->maps.procs), sizeof(uint32_t),
+				sizeof(struct net_proc), NET_MAX_PROCS, proc_connects);
 
-	if (n > 0) {
-		struct { struct net_proc v; uint32_t pid; } *rows = calloc(n, sizeof(*rows));
+	for (long i = 0; i < n && i < NET_TOP_PROCS; i++) {
+		const struct net_proc *v = t.order[i];
+		uint32_t pid = *(const uint32_t *)probe_top_key(&t, i);
+		struct hist_stats st;
+		char comm[NET_COMM_LEN + 1], key[48];
 
-		for (long i = 0; rows && i < n; i++) {
-			rows[i].v = vals[i];
-			rows[i].pid = keys[i];
-		}
-		if (rows)
-			qsort(rows, n, sizeof(*rows), cmp_proc);
-		for (long i = 0; rows && i < n && i < NET_TOP_PROCS; i++) {
-			struct hist_stats st;
-			char comm[NET_COMM_LEN + 1], key[48];
-
-			probe_comm(comm, sizeof(comm), rows[i].v.comm, sizeof(rows[i].v.comm));
-			hist_compute((const uint64_t *)rows[i].v.slots, HIST_SLOTS, rows[i].v.max_us, &st);
-			snprintf(key, sizeof(key), "%s/%u", comm, rows[i].pid);
-			hist_add_breakdown(hist, "process", key, (const uint64_t *)rows[i].v.slots,
-					   HIST_SLOTS, rows[i].v.max_us,
-					   json_pack("{s:s, s:i}", "comm", comm, "pid", (int)rows[i].pid));
-			json_array_append_new(arr, json_pack("{s:i, s:s, s:I, s:f, s:f, s:f, s:f}",
-				"pid", (int)rows[i].pid, "comm", comm, "connects", (json_int_t)rows[i].v.count,
-				"avg_us", rows[i].v.count ? (double)rows[i].v.sum_us / rows[i].v.count : 0.0,
-				"p50_us", st.p50, "p99_us", st.p99, "max_us", (double)rows[i].v.max_us));
-		}
-		free(rows);
+		probe_comm(comm, sizeof(comm), v->comm, sizeof(v->comm));
+		hist_compute((const uint64_t *)v->slots, HIST_SLOTS, v->max_us, &st);
+		snprintf(key, sizeof(key), "%s/%u", comm, pid);
+		hist_add_breakdown(hist, "process", key, (const uint64_t *)v->slots, HIST_SLOTS,
+				   v->max_us, json_pack("{s:s, s:i}", "comm", comm, "pid", (int)pid));
+		json_array_append_new(arr, json_pack("{s:i, s:s, s:I, s:f, s:f, s:f, s:f}",
+			"pid", (int)pid, "comm", comm, "connects", (json_int_t)v->count,
+			"avg_us", v->count ? (double)v->sum_us / v->count : 0.0,
+			"p50_us", st.p50, "p99_us", st.p99, "max_us", (double)v->max_us));
 	}
-	free(keys);
-	free(vals);
+	probe_top_free(&t);
 	return arr;
 }
 
@@ -564,7 +547,7 @@ static int cmp_reason(const void *a, const void *b)
 {
 	const struct net_reason *x = a, *y = b;
 
-	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
+	return probe_cmp_desc(x->count, y->count);
 }
 
 static json_t *drops_harvest(struct net_priv *p, double window_s)
@@ -634,9 +617,7 @@ static uint64_t (*sort_key)(const struct net_event *);
 
 static int cmp_event(const void *a, const void *b)
 {
-	uint64_t x = sort_key(a), y = sort_key(b);
-
-	return x < y ? 1 : x > y ? -1 : 0;
+	return probe_cmp_desc(sort_key(a), sort_key(b));
 }
 
 static json_t *event_row(struct net_priv *p, const struct net_event *e, bool lifetime)

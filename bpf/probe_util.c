@@ -105,6 +105,56 @@ long probe_map_dump(int map_fd, size_t key_size, size_t val_size, uint32_t max_e
 	return n;
 }
 
+/* qsort_r's context: the figure to order by. */
+struct top_rank {
+	uint64_t (*rank)(const void *val);
+};
+
+/* Larger first; on a tie, the earlier in the map first (pointers into
+ * one vals array), so the order does not depend on the sort's stability. */
+static int top_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct top_rank *r = ctx;
+	const char *x = *(const void *const *)a, *y = *(const void *const *)b;
+	int by_rank = probe_cmp_desc(r->rank(x), r->rank(y));
+
+	return by_rank ? by_rank : x < y ? -1 : x > y;
+}
+
+long probe_top_read(struct probe_top *t, int map_fd, size_t key_size, size_t val_size,
+		    uint32_t max_entries, uint64_t (*rank)(const void *val))
+{
+	struct top_rank r = { rank };
+	long n = probe_map_dump(map_fd, key_size, val_size, max_entries, &t->keys, &t->vals);
+
+	t->nr = n > 0 ? n : 0;
+	t->key_size = key_size;
+	t->val_size = val_size;
+	t->order = t->nr ? calloc(t->nr, sizeof(*t->order)) : NULL;
+	if (!t->order)
+		return 0;
+	for (long i = 0; i < t->nr; i++)
+		t->order[i] = (const char *)t->vals + i * val_size;
+	qsort_r(t->order, t->nr, sizeof(*t->order), top_cmp, &r);
+	return t->nr;
+}
+
+const void *probe_top_key(const struct probe_top *t, long i)
+{
+	size_t idx = ((const char *)t->order[i] - (const char *)t->vals) / t->val_size;
+
+	return (const char *)t->keys + idx * t->key_size;
+}
+
+void probe_top_free(struct probe_top *t)
+{
+	free(t->order);
+	free(t->keys);
+	free(t->vals);
+	t->order = NULL;
+	t->keys = t->vals = NULL;
+}
+
 void probe_record_overhead(struct collector *c, struct bpf_object *obj)
 {
 	json_t *all = json_object_get(report_get(c->report, "overhead"), "collectors"), *mine;

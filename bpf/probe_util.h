@@ -1,7 +1,7 @@
 /* probe_util.h: what the Tuesday collectors share on the user side, beside
  * variant.h (attach kind) and maputil.h (per-CPU sums): the target cgroup
- * id, whole-map reads in batches, comms, and the BPF run-time figures that
- * go into report.overhead.collectors.NAME. */
+ * id, whole-map reads in batches, a map's top rows by one u64, comms, and
+ * the BPF run-time figures that go into report.overhead.collectors.NAME. */
 #ifndef FRIDAY_PROBE_UTIL_H
 #define FRIDAY_PROBE_UTIL_H
 
@@ -25,6 +25,32 @@ int probe_nr_cpus(void);
  * entries (>= 0) or -errno; free *keys and *vals. */
 long probe_map_dump(int map_fd, size_t key_size, size_t val_size, uint32_t max_entries,
 		    void **keys, void **vals);
+
+/* A comparator's answer for two u64 figures, the larger first: an int
+ * difference would truncate them (STYLE.md). */
+static inline int probe_cmp_desc(uint64_t x, uint64_t y)
+{
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* A map read whole (probe_map_dump) and its values ordered by one u64,
+ * largest first: what every "top N processes" table starts with. */
+struct probe_top {
+	void *keys, *vals;          /* as the map gave them */
+	const void **order;         /* pointers into vals, largest first */
+	long nr;                    /* entries read (>= 0) */
+	size_t key_size, val_size;
+};
+
+/* Fills t and returns how many values t->order holds: t->nr, or 0 when
+ * the map could not be read or no memory was left. Ties keep the map's
+ * order (as glibc's merge-sort qsort kept them), so a report does not
+ * change with the sort. Free with probe_top_free. */
+long probe_top_read(struct probe_top *t, int map_fd, size_t key_size, size_t val_size,
+		    uint32_t max_entries, uint64_t (*rank)(const void *val));
+/* The key of t->order[i]. */
+const void *probe_top_key(const struct probe_top *t, long i);
+void probe_top_free(struct probe_top *t);
 
 /* Records into report.overhead.collectors.NAME: bpf_run_time_ns and
  * bpf_run_count summed over the object's loaded programs (zero when

@@ -19,6 +19,7 @@
 
 #define TOP_N 10
 #define SHORT_LIVED_NS 1000000000ull   /* "short-lived": under 1 s */
+#define COMM_KEY_LEN 16                 /* the comms map's key: a task's comm */
 
 struct proclife_priv {
 	struct proclife_bpf *skel;
@@ -88,30 +89,22 @@ static double per_s(struct collector *c, uint64_t n)
 	return c->window_s > 0 ? (double)n / c->window_s : 0;
 }
 
-static int parent_cmp(const void *a, const void *b)
+static uint64_t parent_spawns(const void *v)
 {
-	const struct pl_parent *x = *(const struct pl_parent *const *)a;
-	const struct pl_parent *y = *(const struct pl_parent *const *)b;
-	uint64_t nx = x->forks + x->execs, ny = y->forks + y->execs;
+	const struct pl_parent *e = v;
 
-	return nx < ny ? 1 : nx > ny ? -1 : 0;
+	return e->forks + e->execs;
 }
 
 static json_t *top_parents(struct collector *c, struct proclife_priv *p)
 {
 	json_t *arr = json_array();
-	struct pl_parent *vals, **order;
-	uint32_t *keys;
-	long n = probe_map_dump(bpf_map__fd(p->skel->maps.parents), sizeof(*keys), sizeof(*vals),
-				PL_MAX_PARENTS, (void **)&keys, (void **)&vals);
+	struct probe_top t;
+	long n = probe_top_read(&t, bpf_map__fd(p->skel->maps.parents), sizeof(uint32_t),
+				sizeof(struct pl_parent), PL_MAX_PARENTS, parent_spawns);
 
-	order = n > 0 ? calloc(n, sizeof(*order)) : NULL;
-	for (long i = 0; order && i < n; i++)
-		order[i] = &vals[i];
-	if (order)
-		qsort(order, n, sizeof(*order), parent_cmp);
-	for (long i = 0; order && i < n && i < TOP_N; i++) {
-		struct pl_parent *e = order[i];
+	for (long i = 0; i < n && i < TOP_N; i++) {
+		const struct pl_parent *e = t.order[i];
 		char comm[16];
 
 		if (!e->forks && !e->execs)
@@ -119,45 +112,35 @@ static json_t *top_parents(struct collector *c, struct proclife_priv *p)
 		probe_comm(comm, sizeof(comm), e->comm, sizeof(e->comm));
 		json_array_append_new(arr, json_pack(
 			"{s:i, s:i, s:s, s:I, s:I, s:I, s:I, s:f, s:f}",
-			"pid", (int)keys[e - vals], "ppid", (int)e->ppid, "comm", comm,
+			"pid", (int)*(const uint32_t *)probe_top_key(&t, i), "ppid", (int)e->ppid, "comm", comm,
 			"forks", (json_int_t)e->forks, "execs", (json_int_t)e->execs,
 			"child_exits", (json_int_t)e->child_exits,
 			"short_lived", (json_int_t)e->short_lived,
 			"forks_per_s", per_s(c, e->forks), "execs_per_s", per_s(c, e->execs)));
 	}
-	free(order);
-	free(keys);
-	free(vals);
+	probe_top_free(&t);
 	return arr;
 }
 
-static int comm_cmp(const void *a, const void *b)
+static uint64_t comm_runs(const void *v)
 {
-	const struct pl_comm *x = *(const struct pl_comm *const *)a;
-	const struct pl_comm *y = *(const struct pl_comm *const *)b;
-	uint64_t nx = x->execs + x->exits, ny = y->execs + y->exits;
+	const struct pl_comm *e = v;
 
-	return nx < ny ? 1 : nx > ny ? -1 : 0;
+	return e->execs + e->exits;
 }
 
 static json_t *top_programs(struct collector *c, struct proclife_priv *p)
 {
 	json_t *arr = json_array();
-	struct pl_comm *vals, **order;
-	char (*keys)[16];
-	long n = probe_map_dump(bpf_map__fd(p->skel->maps.comms), sizeof(*keys), sizeof(*vals),
-				PL_MAX_COMMS, (void **)&keys, (void **)&vals);
+	struct probe_top t;
+	long n = probe_top_read(&t, bpf_map__fd(p->skel->maps.comms), COMM_KEY_LEN,
+				sizeof(struct pl_comm), PL_MAX_COMMS, comm_runs);
 
-	order = n > 0 ? calloc(n, sizeof(*order)) : NULL;
-	for (long i = 0; order && i < n; i++)
-		order[i] = &vals[i];
-	if (order)
-		qsort(order, n, sizeof(*order), comm_cmp);
-	for (long i = 0; order && i < n && i < TOP_N; i++) {
-		struct pl_comm *e = order[i];
+	for (long i = 0; i < n && i < TOP_N; i++) {
+		const struct pl_comm *e = t.order[i];
 		char comm[16], pcomm[16];
 
-		probe_comm(comm, sizeof(comm), keys[e - vals], sizeof(keys[0]));
+		probe_comm(comm, sizeof(comm), probe_top_key(&t, i), COMM_KEY_LEN);
 		probe_comm(pcomm, sizeof(pcomm), e->parent_comm, sizeof(e->parent_comm));
 		json_array_append_new(arr, json_pack(
 			"{s:s, s:I, s:I, s:I, s:f, s:f, s:i, s:i, s:s}",
@@ -167,9 +150,7 @@ static json_t *top_programs(struct collector *c, struct proclife_priv *p)
 			"execs_per_s", per_s(c, e->execs), "last_pid", (int)e->last_pid,
 			"parent_pid", (int)e->last_ppid, "parent_comm", pcomm));
 	}
-	free(order);
-	free(keys);
-	free(vals);
+	probe_top_free(&t);
 	return arr;
 }
 

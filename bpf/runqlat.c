@@ -233,31 +233,19 @@ static json_t *per_cpu(struct runqlat_priv *p, json_t *hist)
 	return arr;
 }
 
-static int by_total_desc(const void *a, const void *b)
-{
-	const struct rq_proc *x = *(const struct rq_proc *const *)a;
-	const struct rq_proc *y = *(const struct rq_proc *const *)b;
-
-	return x->total_ns < y->total_ns ? 1 : x->total_ns > y->total_ns ? -1 : 0;
-}
+static uint64_t proc_total_ns(const void *v) { return ((const struct rq_proc *)v)->total_ns; }
 
 /* Top processes by total queued time, into measurements and a histogram. */
 static json_t *top_procs(struct collector *c, struct runqlat_priv *p, json_t *hist)
 {
 	json_t *arr = json_array();
-	struct rq_proc *vals, **order;
-	uint32_t *keys;
-	long n = probe_map_dump(bpf_map__fd(p->skel->maps.procs), sizeof(*keys), sizeof(*vals),
-				RQ_MAX_PROCS, (void **)&keys, (void **)&vals);
+	struct probe_top t;
+	long n = probe_top_read(&t, bpf_map__fd(p->skel->maps.procs), sizeof(uint32_t),
+				sizeof(struct rq_proc), RQ_MAX_PROCS, proc_total_ns);
 
-	order = n > 0 ? calloc(n, sizeof(*order)) : NULL;
-	for (long i = 0; order && i < n; i++)
-		order[i] = &vals[i];
-	if (order)
-		qsort(order, n, sizeof(*order), by_total_desc);
-	for (long i = 0; order && i < n && i < TOP_PROCS; i++) {
-		struct rq_proc *e = order[i];
-		uint32_t pid = keys[e - vals];
+	for (long i = 0; i < n && i < TOP_PROCS; i++) {
+		const struct rq_proc *e = t.order[i];
+		uint32_t pid = *(const uint32_t *)probe_top_key(&t, i);
 		struct hist_stats st;
 		char comm[16], key[32];
 
@@ -273,10 +261,8 @@ static json_t *top_procs(struct collector *c, struct runqlat_priv *p, json_t *hi
 			"p50_us", st.p50, "p99_us", st.p99, "max_us", e->max_ns / 1e3,
 			"queued_share", c->window_s > 0 ? e->total_ns / 1e9 / c->window_s : 0));
 	}
-	json_object_set_new(hist, "nr_processes", json_integer(n > 0 ? n : 0));
-	free(order);
-	free(keys);
-	free(vals);
+	json_object_set_new(hist, "nr_processes", json_integer(t.nr));
+	probe_top_free(&t);
 	return arr;
 }
 
@@ -299,31 +285,19 @@ static void cpu_cgroup_path(uint64_t id, char *buf, size_t len)
 		snprintf(buf, len, "%s", "");
 }
 
-static int cg_by_total_desc(const void *a, const void *b)
-{
-	const struct rq_cgroup *x = *(const struct rq_cgroup *const *)a;
-	const struct rq_cgroup *y = *(const struct rq_cgroup *const *)b;
-
-	return x->total_ns < y->total_ns ? 1 : x->total_ns > y->total_ns ? -1 : 0;
-}
+static uint64_t cg_total_ns(const void *v) { return ((const struct rq_cgroup *)v)->total_ns; }
 
 /* Top cgroups by time queued, into measurements and a histogram. */
 static json_t *top_cgroups(struct collector *c, struct runqlat_priv *p, json_t *hist)
 {
 	json_t *arr = json_array();
-	struct rq_cgroup *vals, **order;
-	uint64_t *keys;
-	long n = probe_map_dump(bpf_map__fd(p->skel->maps.cgroups), sizeof(*keys), sizeof(*vals),
-				RQ_MAX_CGROUPS, (void **)&keys, (void **)&vals);
+	struct probe_top t;
+	long n = probe_top_read(&t, bpf_map__fd(p->skel->maps.cgroups), sizeof(uint64_t),
+				sizeof(struct rq_cgroup), RQ_MAX_CGROUPS, cg_total_ns);
 
-	order = n > 0 ? calloc(n, sizeof(*order)) : NULL;
-	for (long i = 0; order && i < n; i++)
-		order[i] = &vals[i];
-	if (order)
-		qsort(order, n, sizeof(*order), cg_by_total_desc);
-	for (long i = 0; order && i < n && i < TOP_CGROUPS; i++) {
-		struct rq_cgroup *e = order[i];
-		uint64_t id = keys[e - vals];
+	for (long i = 0; i < n && i < TOP_CGROUPS; i++) {
+		const struct rq_cgroup *e = t.order[i];
+		uint64_t id = *(const uint64_t *)probe_top_key(&t, i);
 		struct hist_stats st;
 		char path[512];
 
@@ -337,10 +311,8 @@ static json_t *top_cgroups(struct collector *c, struct runqlat_priv *p, json_t *
 			"p50_us", st.p50, "p99_us", st.p99, "max_us", e->max_ns / 1e3,
 			"queued_share", c->window_s > 0 ? e->total_ns / 1e9 / c->window_s : 0));
 	}
-	json_object_set_new(hist, "nr_cgroups", json_integer(n > 0 ? n : 0));
-	free(order);
-	free(keys);
-	free(vals);
+	json_object_set_new(hist, "nr_cgroups", json_integer(t.nr));
+	probe_top_free(&t);
 	return arr;
 }
 
