@@ -83,11 +83,7 @@ static const struct variant_ops disk_variant = {
 
 static int disk_available(struct report *r, char *why, size_t len)
 {
-	if (!report_capability_ok(r, "root") && json_object_get(report_get(r, "capabilities"), "root")) {
-		snprintf(why, len, "needs root");
-		return -EPERM;
-	}
-	return 0;
+	return probe_require(r, "root", -EPERM, "needs root", why, len);
 }
 
 /* Keeps the DISK_TOP_OUTLIERS slowest of each kind: a full table swaps

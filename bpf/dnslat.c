@@ -143,17 +143,9 @@ static int on_slow(void *ctx, void *data, size_t size)
 
 static int dnslat_available(struct report *r, char *why, size_t len)
 {
-	if (json_object_get(report_get(r, "capabilities"), "root") &&
-	    !report_capability_ok(r, "root")) {
-		snprintf(why, len, "needs root (see capabilities.root)");
-		return -EPERM;
-	}
-	if (json_object_get(report_get(r, "capabilities"), "uprobe") &&
-	    !report_capability_ok(r, "uprobe")) {
-		snprintf(why, len, "needs uprobes (see capabilities.uprobe)");
-		return -ENOTSUP;
-	}
-	return 0;
+	return probe_require_root(r, why, len) ?:
+	       probe_require(r, "uprobe", -ENOTSUP, "needs uprobes (see capabilities.uprobe)",
+			     why, len);
 }
 
 static int load(struct dnslat_priv *p, struct collector *c, char *why, size_t len)

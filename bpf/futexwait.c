@@ -27,10 +27,7 @@
 
 struct futexwait_priv {
 	struct futexwait_bpf *skel;
-	enum attach_kind kind;
-	json_t *missing;            /* tracepoints this kernel lacks */
-	uint64_t cgid;              /* --cgroup as a cgroup v2 id, 0: none */
-	int nr_cpus;
+	struct probe_load ld;
 	bool locks_traced;
 	char locks_why[256];
 };
@@ -47,7 +44,7 @@ static void knobs(void *s, struct collector *c, enum attach_kind kind)
 	struct futexwait_priv *p = c->priv;
 
 	skel->rodata->targ_tgid = c->opts->pid;
-	skel->rodata->targ_cgid = p->cgid;
+	skel->rodata->targ_cgid = p->ld.cgid;
 	/* friday's own threads wait on kernel mutexes while other collectors
 	 * attach and detach: the tool's cost, not the host's contention. */
 	skel->rodata->self_tgid = getpid();
@@ -62,12 +59,12 @@ static void note_kernel_locks(struct futexwait_priv *p)
 	size_t i;
 
 	p->locks_traced = true;
-	json_array_foreach(p->missing, i, name)
+	json_array_foreach(p->ld.missing, i, name)
 		if (strstr(json_string_value(name), "contention_"))
 			p->locks_traced = false;
 	if (p->locks_traced)
 		snprintf(p->locks_why, sizeof(p->locks_why), "lock:contention_begin/end via %s",
-			 attach_kind_name(p->kind));
+			 attach_kind_name(p->ld.kind));
 	else
 		snprintf(p->locks_why, sizeof(p->locks_why), "this kernel has no lock:"
 			 "contention_begin/contention_end tracepoints (added in Linux 5.19): kernel "
@@ -82,18 +79,9 @@ static const struct variant_ops loader = {
 
 static int futexwait_available(struct report *r, char *why, size_t len)
 {
-	if (json_object_get(report_get(r, "capabilities"), "root") &&
-	    !report_capability_ok(r, "root")) {
-		snprintf(why, len, "needs root (see capabilities.root)");
-		return -EPERM;
-	}
-	if (json_object_get(report_get(r, "capabilities"), "tracefs") &&
-	    !report_capability_ok(r, "tracefs")) {
-		snprintf(why, len, "needs tracefs for the syscalls:sys_enter_futex tracepoint "
-			 "(see capabilities.tracefs)");
-		return -ENOENT;
-	}
-	return 0;
+	return probe_require_root(r, why, len) ?:
+	       probe_require(r, "tracefs", -ENOENT, "needs tracefs for the syscalls:sys_enter_futex "
+			     "tracepoint (see capabilities.tracefs)", why, len);
 }
 
 static int futexwait_start(struct collector *c, char *why, size_t len)
@@ -104,14 +92,9 @@ static int futexwait_start(struct collector *c, char *why, size_t len)
 	if (!p)
 		return -ENOMEM;
 	c->priv = p;
-	p->nr_cpus = probe_nr_cpus();
-	err = probe_cgroup_id(c->opts->cgroup, &p->cgid, why, len);
+	err = probe_start(c, &loader, &p->ld, (void **)&p->skel, why, len);
 	if (err)
 		return err;
-	p->missing = json_array();
-	p->skel = variant_open_load(c, &loader, &p->kind, p->missing, why, len);
-	if (!p->skel)
-		return -ENOENT;
 	note_kernel_locks(p);
 	return 0;
 }
@@ -423,14 +406,14 @@ static int futexwait_harvest(struct collector *c, struct report *r)
 			 maputil_percpu_u64(cfd, FW_LOST_FUTEX_FULL) +
 			 maputil_percpu_u64(cfd, FW_LOST_LOCK_FULL);
 	m = json_pack("{s:s, s:f, s:o, s:o, s:I, s:I, s:{s:i, s:s}}",
-		      "attach", attach_kind_name(p->kind), "window_s", c->window_s,
+		      "attach", attach_kind_name(p->ld.kind), "window_s", c->window_s,
 		      "futex", futex_section(c, p, slots[FW_HIST_FUTEX]),
 		      "kernel_locks", lock_section(c, p, slots[FW_HIST_LOCK]),
 		      "lost_events", (json_int_t)c->lost_events,
 		      "nested_skipped", (json_int_t)maputil_percpu_u64(cfd, FW_LOST_NESTED),
 		      "filter", "pid", (int)c->opts->pid, "cgroup",
 		      c->opts->cgroup ? c->opts->cgroup : "");
-	json_object_set(m, "missing_probes", p->missing);
+	json_object_set(m, "missing_probes", p->ld.missing);
 	json_object_set_new(report_get(r, "measurements"), "futexwait", m);
 	hist_append(report_get(r, "histograms"),
 		    hist_json("locks.futex_wait", "us", "futexwait", slots[FW_HIST_FUTEX], HIST_SLOTS, 0));
@@ -447,7 +430,7 @@ static void futexwait_destroy(struct collector *c)
 
 	if (p) {
 		futexwait_bpf__destroy(p->skel);
-		json_decref(p->missing);
+		json_decref(p->ld.missing);
 	}
 	free(p);
 	c->priv = NULL;

@@ -65,14 +65,12 @@ struct net_priv {
 	struct nethealth_bpf *skel;
 	struct net_server servers[NET_MAX_SERVERS];
 	size_t nr_servers;
-	enum attach_kind kind;
-	json_t *missing;
+	struct probe_load ld;
 	struct ring_buffer *rb;
 	struct outlier_table slow_connects, long_lived;
 	uint64_t netstat0[NET_NR_NETSTAT], netstat1[NET_NR_NETSTAT];
 	bool netstat_found[NET_NR_NETSTAT];
 	int netstat_err;
-	uint64_t cgid;
 	uint64_t start_ns;          /* CLOCK_MONOTONIC, as bpf_ktime_get_ns */
 	uint32_t (*heat)[HIST_SLOTS];   /* connects per second of window and log2 us */
 	size_t heat_cols;
@@ -93,7 +91,7 @@ static void knobs(void *s, struct collector *c, enum attach_kind kind)
 	unsigned lo, hi;
 
 	skel->rodata->targ_tgid = c->opts ? c->opts->pid : 0;
-	skel->rodata->targ_cgid = p->cgid;
+	skel->rodata->targ_cgid = p->ld.cgid;
 	if (read_file("/proc/sys/net/ipv4/ip_local_port_range", text, sizeof(text)) > 0 &&
 	    sscanf(text, "%u %u", &lo, &hi) == 2 && lo <= hi && hi < 65536) {
 		skel->rodata->ephemeral_lo = lo;
@@ -105,16 +103,6 @@ static const struct variant_ops loader = {
 	.open = open_skel, .object = skel_obj, .knobs = knobs, .load = load_skel,
 	.attach = attach_skel, .destroy = destroy_skel,
 };
-
-static int net_available(struct report *r, char *why, size_t len)
-{
-	if (json_object_get(report_get(r, "capabilities"), "root") &&
-	    !report_capability_ok(r, "root")) {
-		snprintf(why, len, "needs root (see capabilities.root)");
-		return -EPERM;
-	}
-	return 0;
-}
 
 /* Keeps the N largest by key(): replaces the smallest when full. */
 static void outlier_add(struct outlier_table *t, const struct net_event *e,
@@ -210,13 +198,9 @@ static int net_start(struct collector *c, char *why, size_t len)
 	if (!p)
 		return -ENOMEM;
 	c->priv = p;
-	err = probe_cgroup_id(c->opts ? c->opts->cgroup : NULL, &p->cgid, why, len);
+	err = probe_start(c, &loader, &p->ld, (void **)&p->skel, why, len);
 	if (err)
 		return err;
-	p->missing = json_array();
-	p->skel = variant_open_load(c, &loader, &p->kind, p->missing, why, len);
-	if (!p->skel)
-		return -ENOENT;
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events), on_event, p, NULL);
 	if (!p->rb) {
 		snprintf(why, len, "ring buffer: %s", strerror(errno));
@@ -815,14 +799,14 @@ static int net_harvest(struct collector *c, struct report *r)
 	h_conn = hist_json("network.connect_latency", "us", "nethealth", conn_slots, HIST_SLOTS, 0);
 	h_life = hist_json("network.connection_lifetime", "us", "nethealth", life_slots, HIST_SLOTS, 0);
 	m = json_pack("{s:s, s:f, s:I, s:{s:i, s:s}, s:o, s:o, s:o}",
-		      "attach", attach_kind_name(p->kind), "window_s", c->window_s,
+		      "attach", attach_kind_name(p->ld.kind), "window_s", c->window_s,
 		      "lost_events", (json_int_t)c->lost_events,
 		      "filter", "pid", c->opts ? (int)c->opts->pid : 0, "cgroup",
 		      c->opts && c->opts->cgroup ? c->opts->cgroup : "",
 		      "tcp", tcp_json(cfd, c->window_s),
 		      "connect_latency_us", stats_json(conn_slots),
 		      "lifetime_us", stats_json(life_slots));
-	json_object_set(m, "missing_probes", p->missing);
+	json_object_set(m, "missing_probes", p->ld.missing);
 	json_object_set_new(m, "peers", peers_harvest(p, c->window_s, &nr_peers));
 	json_object_set_new(m, "nr_peers", json_integer((json_int_t)nr_peers));
 	json_object_set_new(m, "processes", procs_harvest(p, h_conn));
@@ -852,7 +836,7 @@ static void net_destroy(struct collector *c)
 	free(p->heat);
 	if (p->skel)
 		nethealth_bpf__destroy(p->skel);
-	json_decref(p->missing);
+	json_decref(p->ld.missing);
 	free(p);
 	c->priv = NULL;
 }
@@ -869,7 +853,7 @@ const struct collector_ops nethealth_collector = {
 	.subsystem = "network",
 	.summary = "TCP retransmits, resets, connect latency and lifetimes per remote end and "
 		   "process; packet drops by reason; listen overflows",
-	.available = net_available,
+	.available = probe_require_root,
 	.start = net_start,
 	.poll = net_poll,
 	.stop = net_stop,

@@ -36,6 +36,32 @@ int probe_cgroup_id(const char *path, uint64_t *id, char *why, size_t why_len)
 	return 0;
 }
 
+int probe_require(struct report *r, const char *cap, int err, const char *what,
+		  char *why, size_t why_len)
+{
+	if (!json_object_get(report_get(r, "capabilities"), cap) || report_capability_ok(r, cap))
+		return 0;
+	snprintf(why, why_len, "%s", what);
+	return err;
+}
+
+int probe_require_root(struct report *r, char *why, size_t why_len)
+{
+	return probe_require(r, "root", -EPERM, "needs root (see capabilities.root)", why, why_len);
+}
+
+int probe_start(struct collector *c, const struct variant_ops *ops, struct probe_load *ld,
+		void **skel, char *why, size_t why_len)
+{
+	int err = probe_cgroup_id(c->opts ? c->opts->cgroup : NULL, &ld->cgid, why, why_len);
+
+	if (err)
+		return err;
+	ld->missing = json_array();
+	*skel = variant_open_load(c, ops, &ld->kind, ld->missing, why, why_len);
+	return *skel ? 0 : -ENOENT;
+}
+
 int probe_nr_cpus(void)
 {
 	int n = libbpf_num_possible_cpus();

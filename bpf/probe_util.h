@@ -1,7 +1,8 @@
 /* probe_util.h: what the Tuesday collectors share on the user side, beside
- * variant.h (attach kind) and maputil.h (per-CPU sums): the target cgroup
- * id, whole-map reads in batches, a map's top rows by one u64, comms, and
- * the BPF run-time figures that go into report.overhead.collectors.NAME. */
+ * variant.h (attach kind) and maputil.h (per-CPU sums): the checks before
+ * start, the start itself, the target cgroup id, whole-map reads in
+ * batches, a map's top rows by one u64, comms, and the BPF run-time
+ * figures that go into report.overhead.collectors.NAME. */
 #ifndef FRIDAY_PROBE_UTIL_H
 #define FRIDAY_PROBE_UTIL_H
 
@@ -11,6 +12,28 @@
 #include <stdint.h>
 
 #include "bpf/collector.h"
+#include "bpf/variant.h"
+
+/* 0 when the capability probe found cap, or did not run (a unit test's
+ * bare report); else err with what in why. Every collector checked its
+ * capabilities with the same two lines; one place keeps them alike. */
+int probe_require(struct report *r, const char *cap, int err, const char *what,
+		  char *why, size_t why_len);
+/* A collector_ops.available for collectors that need root and nothing else. */
+int probe_require_root(struct report *r, char *why, size_t why_len);
+
+/* What every variant-loaded collector keeps from its start. */
+struct probe_load {
+	enum attach_kind kind;
+	json_t *missing;            /* tracepoints this kernel lacks */
+	uint64_t cgid;              /* --cgroup as a cgroup v2 id, 0: none */
+};
+
+/* The start those collectors share: --cgroup as an id for the knobs, then
+ * open, load and attach (variant_open_load) into *skel. c->priv must be
+ * set first: ops->knobs reads it. 0, or -errno with why. */
+int probe_start(struct collector *c, const struct variant_ops *ops, struct probe_load *ld,
+		void **skel, char *why, size_t why_len);
 
 /* The cgroup v2 id (inode) of --cgroup, or 0 when none was given.
  * -errno with why when the path is not a cgroup v2 directory. */

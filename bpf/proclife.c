@@ -23,10 +23,7 @@
 
 struct proclife_priv {
 	struct proclife_bpf *skel;
-	enum attach_kind kind;
-	json_t *missing;            /* tracepoints this kernel lacks */
-	uint64_t cgid;              /* --cgroup as a cgroup v2 id, 0: none */
-	int nr_cpus;
+	struct probe_load ld;
 };
 
 static void *open_skel(void) { return proclife_bpf__open(); }
@@ -41,7 +38,7 @@ static void knobs(void *s, struct collector *c, enum attach_kind kind)
 	struct proclife_priv *p = c->priv;
 
 	skel->rodata->targ_tgid = c->opts->pid;
-	skel->rodata->targ_cgid = p->cgid;
+	skel->rodata->targ_cgid = p->ld.cgid;
 	skel->rodata->short_ns = SHORT_LIVED_NS;
 }
 
@@ -50,31 +47,14 @@ static const struct variant_ops loader = {
 	.attach = attach_skel, .destroy = destroy_skel,
 };
 
-static int proclife_available(struct report *r, char *why, size_t len)
-{
-	if (json_object_get(report_get(r, "capabilities"), "root") &&
-	    !report_capability_ok(r, "root")) {
-		snprintf(why, len, "needs root (see capabilities.root)");
-		return -EPERM;
-	}
-	return 0;
-}
-
 static int proclife_start(struct collector *c, char *why, size_t len)
 {
 	struct proclife_priv *p = calloc(1, sizeof(*p));
-	int err;
 
 	if (!p)
 		return -ENOMEM;
 	c->priv = p;
-	p->nr_cpus = probe_nr_cpus();
-	err = probe_cgroup_id(c->opts->cgroup, &p->cgid, why, len);
-	if (err)
-		return err;
-	p->missing = json_array();
-	p->skel = variant_open_load(c, &loader, &p->kind, p->missing, why, len);
-	return p->skel ? 0 : -ENOENT;
+	return probe_start(c, &loader, &p->ld, (void **)&p->skel, why, len);
 }
 
 static void proclife_stop(struct collector *c)
@@ -168,7 +148,7 @@ static int proclife_harvest(struct collector *c, struct report *r)
 	c->lost_events = cnt[PL_LOST_PARENT_FULL] + cnt[PL_LOST_COMM_FULL];
 	m = json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:f, s:{s:f, s:f, s:f}, "
 		      "s:{s:I, s:f, s:f, s:f}, s:o, s:o, s:b, s:I}",
-		      "attach", attach_kind_name(p->kind), "window_s", c->window_s,
+		      "attach", attach_kind_name(p->ld.kind), "window_s", c->window_s,
 		      "forks", (json_int_t)cnt[PL_FORKS], "threads", (json_int_t)cnt[PL_THREADS],
 		      "execs", (json_int_t)cnt[PL_EXECS], "exits", (json_int_t)cnt[PL_EXITS],
 		      "short_lived", (json_int_t)cnt[PL_SHORT_LIVED],
@@ -179,9 +159,9 @@ static int proclife_harvest(struct collector *c, struct report *r)
 		      "max", st.max,
 		      "top_parents", top_parents(c, p),
 		      "top_programs", top_programs(c, p),
-		      "forks_include_threads", p->kind == ATTACH_TRACEPOINT,
+		      "forks_include_threads", p->ld.kind == ATTACH_TRACEPOINT,
 		      "lost_events", (json_int_t)c->lost_events);
-	json_object_set(m, "missing_probes", p->missing);
+	json_object_set(m, "missing_probes", p->ld.missing);
 	json_object_set_new(report_get(r, "measurements"), "proclife", m);
 	hist_append(report_get(r, "histograms"),
 		    hist_json("processes.lifetime", "us", "proclife", slots, HIST_SLOTS, 0));
@@ -194,7 +174,7 @@ static void proclife_destroy(struct collector *c)
 
 	if (p) {
 		proclife_bpf__destroy(p->skel);
-		json_decref(p->missing);
+		json_decref(p->ld.missing);
 	}
 	free(p);
 	c->priv = NULL;
@@ -211,7 +191,7 @@ const struct collector_ops proclife_collector = {
 	.name = "proclife",
 	.subsystem = "processes",
 	.summary = "fork, exec and exit rates, lifetimes, short-lived processes and their parents",
-	.available = proclife_available,
+	.available = probe_require_root,
 	.start = proclife_start,
 	.stop = proclife_stop,
 	.harvest = proclife_harvest,

@@ -27,9 +27,7 @@
 
 struct runqlat_priv {
 	struct runqlat_bpf *skel;
-	enum attach_kind kind;
-	json_t *missing;            /* tracepoints this kernel lacks */
-	uint64_t cgid;              /* --cgroup as a cgroup v2 id, 0: none */
+	struct probe_load ld;
 	int nr_cpus;
 	/* procs_running samples, less friday's own sampling thread */
 	uint64_t r_samples, r_sum, r_max, r_over_cpus;
@@ -60,7 +58,7 @@ static void knobs(void *s, struct collector *c, enum attach_kind kind)
 	bool classic = kind == ATTACH_TRACEPOINT;
 
 	skel->rodata->targ_tgid = classic ? 0 : c->opts->pid;
-	skel->rodata->targ_cgid = classic ? 0 : p->cgid;
+	skel->rodata->targ_cgid = classic ? 0 : p->ld.cgid;
 	skel->rodata->key_by_tid = classic;
 	skel->rodata->per_cgroup = p->per_cgroup && !classic;
 	skel->rodata->outliers = p->nr_outliers > 0 && !classic;
@@ -84,16 +82,6 @@ static const struct variant_ops loader = {
 	.open = open_skel, .object = skel_obj, .knobs = knobs, .load = load_skel,
 	.attach = attach_skel, .destroy = destroy_skel,
 };
-
-static int runqlat_available(struct report *r, char *why, size_t len)
-{
-	if (json_object_get(report_get(r, "capabilities"), "root") &&
-	    !report_capability_ok(r, "root")) {
-		snprintf(why, len, "needs root (see capabilities.root)");
-		return -EPERM;
-	}
-	return 0;
-}
 
 /* Keeps the slowest nr_outliers waits, slowest first; once the list is
  * full, the kernel sends only waits longer than its last. */
@@ -147,13 +135,9 @@ static int runqlat_start(struct collector *c, char *why, size_t len)
 			 MAX_OUTLIERS);
 		return -EINVAL;
 	}
-	err = probe_cgroup_id(c->opts->cgroup, &p->cgid, why, len);
+	err = probe_start(c, &loader, &p->ld, (void **)&p->skel, why, len);
 	if (err)
 		return err;
-	p->missing = json_array();
-	p->skel = variant_open_load(c, &loader, &p->kind, p->missing, why, len);
-	if (!p->skel)
-		return -ENOENT;
 	if (p->skel->rodata->outliers)
 		return start_outliers(p, why, len);
 	return 0;
@@ -405,7 +389,7 @@ static int runqlat_harvest(struct collector *c, struct report *r)
 	h_cpu = hist_json("cpu.runq_latency", "us", "runqlat", slots, HIST_SLOTS, 0);
 	h_proc = hist_json("cpu.runq_latency_process", "us", "runqlat", slots, HIST_SLOTS, 0);
 	m = json_pack("{s:s, s:f, s:I, s:I, s:{s:I, s:f, s:f, s:f, s:f}, s:o, s:o, s:o, s:{s:i, s:s}, s:b}",
-		      "attach", attach_kind_name(p->kind), "window_s", c->window_s,
+		      "attach", attach_kind_name(p->ld.kind), "window_s", c->window_s,
 		      "events", (json_int_t)maputil_percpu_u64(cfd, RQ_EVENTS),
 		      "lost_events", (json_int_t)c->lost_events,
 		      "latency_us", "count", (json_int_t)st.count, "p50", st.p50, "p90", st.p90,
@@ -415,8 +399,8 @@ static int runqlat_harvest(struct collector *c, struct report *r)
 		      "runnable", runnable(p),
 		      "filter", "pid", (int)c->opts->pid, "cgroup",
 		      c->opts->cgroup ? c->opts->cgroup : "",
-		      "keyed_by_tid", p->kind == ATTACH_TRACEPOINT);
-	json_object_set(m, "missing_probes", p->missing);
+		      "keyed_by_tid", p->ld.kind == ATTACH_TRACEPOINT);
+	json_object_set(m, "missing_probes", p->ld.missing);
 	harvest_drill_down(c, p, r, m);
 	add_heatmap(c, p, r);
 	json_object_set_new(report_get(r, "measurements"), "runqlat", m);
@@ -432,7 +416,7 @@ static void runqlat_destroy(struct collector *c)
 	if (p) {
 		ring_buffer__free(p->rb);
 		runqlat_bpf__destroy(p->skel);
-		json_decref(p->missing);
+		json_decref(p->ld.missing);
 		free(p->outliers);
 	}
 	free(p);
@@ -451,7 +435,7 @@ const struct collector_ops runqlat_collector = {
 	.subsystem = "cpu",
 	.summary = "run-queue latency per host, CPU and process (TH-02), with procs_running (T60-03); "
 		   "knobs: per_cgroup, outliers (runqslower: who held the CPU)",
-	.available = runqlat_available,
+	.available = probe_require_root,
 	.start = runqlat_start,
 	.poll = runqlat_poll,
 	.stop = runqlat_stop,
