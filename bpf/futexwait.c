@@ -80,8 +80,9 @@ static const struct variant_ops loader = {
 static int futexwait_available(struct report *r, char *why, size_t len)
 {
 	return probe_require_root(r, why, len) ?:
-	       probe_require(r, "tracefs", -ENOENT, "needs tracefs for the syscalls:sys_enter_futex "
-			     "tracepoint (see capabilities.tracefs)", why, len);
+	       probe_require(r, "tracefs", -ENOENT, "needs tracefs for the "
+			     "syscalls:sys_enter_futex tracepoint (see capabilities.tracefs)",
+			     why, len);
 }
 
 static int futexwait_start(struct collector *c, char *why, size_t len)

@@ -469,8 +469,8 @@ static json_t *procs_harvest(struct net_priv *p, json_t *hist)
 		probe_comm(comm, sizeof(comm), v->comm, sizeof(v->comm));
 		hist_compute((const uint64_t *)v->slots, HIST_SLOTS, v->max_us, &st);
 		snprintf(key, sizeof(key), "%s/%u", comm, pid);
-		hist_add_breakdown(hist, "process", key, (const uint64_t *)v->slots, HIST_SLOTS,
-				   v->max_us, json_pack("{s:s, s:i}", "comm", comm, "pid", (int)pid));
+		hist_add_breakdown(hist, "process", key, (const uint64_t *)v->slots, HIST_SLOTS, v->max_us,
+				   json_pack("{s:s, s:i}", "comm", comm, "pid", (int)pid));
 		json_array_append_new(arr, json_pack("{s:i, s:s, s:I, s:f, s:f, s:f, s:f}",
 			"pid", (int)pid, "comm", comm, "connects", (json_int_t)v->count,
 			"avg_us", v->count ? (double)v->sum_us / v->count : 0.0,

@@ -85,6 +85,7 @@ static json_t *top_parents(struct collector *c, struct proclife_priv *p)
 
 	for (long i = 0; i < n && i < TOP_N; i++) {
 		const struct pl_parent *e = t.order[i];
+		uint32_t pid = *(const uint32_t *)probe_top_key(&t, i);
 		char comm[16];
 
 		if (!e->forks && !e->execs)
@@ -92,7 +93,7 @@ static json_t *top_parents(struct collector *c, struct proclife_priv *p)
 		probe_comm(comm, sizeof(comm), e->comm, sizeof(e->comm));
 		json_array_append_new(arr, json_pack(
 			"{s:i, s:i, s:s, s:I, s:I, s:I, s:I, s:f, s:f}",
-			"pid", (int)*(const uint32_t *)probe_top_key(&t, i), "ppid", (int)e->ppid, "comm", comm,
+			"pid", (int)pid, "ppid", (int)e->ppid, "comm", comm,
 			"forks", (json_int_t)e->forks, "execs", (json_int_t)e->execs,
 			"child_exits", (json_int_t)e->child_exits,
 			"short_lived", (json_int_t)e->short_lived,
