@@ -56,15 +56,6 @@ static const struct offcpu_class {
 	{ "pipes", { "pipe_read", "pipe_write", "wait_for_partner" } },
 };
 
-static int available(struct report *r, char *why, size_t len)
-{
-	if (!report_capability_ok(r, "root") && geteuid() != 0) {
-		snprintf(why, len, "needs root (or CAP_BPF and CAP_PERFMON)");
-		return -EPERM;
-	}
-	return 0;
-}
-
 static void set_knobs(struct offcpu_state *st)
 {
 	struct offcpu_bpf *skel = st->skel;
@@ -133,36 +124,15 @@ static int start(struct collector *c, char *why, size_t len)
 			 strerror(-err));
 		return err;
 	}
-	stack_target_refresh(&st->target, bpf_map__fd(st->skel->maps.targ_tgids));
-	st->fc.kstacks_fd = bpf_map__fd(st->skel->maps.kstacks);
-	st->fc.ustacks_fd = bpf_map__fd(st->skel->maps.ustacks);
-	st->rb = ring_buffer__new(bpf_map__fd(st->skel->maps.proc_events), unwind_feed_on_proc,
-				  &st->feed, NULL);
-	if (!st->rb) {
-		snprintf(why, len, "ring buffer: %s", strerror(errno));
-		return -errno;
-	}
-	err = unwind_feed_start(&st->feed, st->rb, bpf_map__fd(st->skel->maps.unwind_rb),
-				bpf_map__fd(st->skel->maps.unwind_tgids),
-				bpf_map__fd(st->skel->maps.unwind_fp_depths), &st->target);
-	if (err) {
-		snprintf(why, len, "unwinding ring buffer: %s", strerror(-err));
-		return err;
-	}
-	return 0;
+	st->rb = stack_events_start(st->skel->obj, &st->target, &st->feed, why, len, &err);
+	return err;
 }
 
 static int poll_events(struct collector *c)
 {
 	struct offcpu_state *st = c->priv;
-	int n;
 
-	stack_target_refresh(&st->target, bpf_map__fd(st->skel->maps.targ_tgids));
-	n = ring_buffer__consume(st->rb);
-	/* After the announcements: a process judged by its binary is not
-	 * judged again by its walks. */
-	unwind_feed_poll(&st->feed);
-	return n;
+	return stack_events_poll(st->skel->obj, &st->target, st->rb, &st->feed);
 }
 
 static uint64_t ktime_ns(void)
@@ -435,7 +405,7 @@ const struct collector_ops offcpu_collector = {
 	.mem_mib = 56,   /* preallocated stack maps; symbols of every process */
 	.subsystem = "locks",
 	.summary = "off-CPU and wakeup flame graphs: blocked time by stack, in us (W-03, W-05)",
-	.available = available,
+	.available = stack_collector_available,
 	.start = start,
 	.poll = poll_events,
 	.stop = stop,

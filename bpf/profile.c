@@ -42,15 +42,6 @@ struct profile_state {
 	int freq_hz;
 };
 
-static int available(struct report *r, char *why, size_t len)
-{
-	if (!report_capability_ok(r, "root") && geteuid() != 0) {
-		snprintf(why, len, "needs root (or CAP_BPF and CAP_PERFMON)");
-		return -EPERM;
-	}
-	return 0;
-}
-
 static int open_sampler(int cpu, int freq_hz, bool hardware)
 {
 	struct perf_event_attr attr = {
@@ -134,22 +125,9 @@ static int start(struct collector *c, char *why, size_t len)
 		snprintf(why, len, "BPF load failed: %s", strerror(-err));
 		return err;
 	}
-	stack_target_refresh(&st->target, bpf_map__fd(st->skel->maps.targ_tgids));
-	st->fc.kstacks_fd = bpf_map__fd(st->skel->maps.kstacks);
-	st->fc.ustacks_fd = bpf_map__fd(st->skel->maps.ustacks);
-	st->rb = ring_buffer__new(bpf_map__fd(st->skel->maps.proc_events), unwind_feed_on_proc,
-				  &st->feed, NULL);
-	if (!st->rb) {
-		snprintf(why, len, "ring buffer: %s", strerror(errno));
-		return -errno;
-	}
-	err = unwind_feed_start(&st->feed, st->rb, bpf_map__fd(st->skel->maps.unwind_rb),
-				bpf_map__fd(st->skel->maps.unwind_tgids),
-				bpf_map__fd(st->skel->maps.unwind_fp_depths), &st->target);
-	if (err) {
-		snprintf(why, len, "unwinding ring buffer: %s", strerror(-err));
+	st->rb = stack_events_start(st->skel->obj, &st->target, &st->feed, why, len, &err);
+	if (err)
 		return err;
-	}
 	if ((err = open_samplers(st, cpus, why, len)))
 		return err;
 	/* exec re-announces a process; without tp_btf it is just not re-read. */
@@ -160,14 +138,8 @@ static int start(struct collector *c, char *why, size_t len)
 static int poll_events(struct collector *c)
 {
 	struct profile_state *st = c->priv;
-	int n;
 
-	stack_target_refresh(&st->target, bpf_map__fd(st->skel->maps.targ_tgids));
-	n = ring_buffer__consume(st->rb);
-	/* After the announcements: a process judged by its binary is not
-	 * judged again by its walks. */
-	unwind_feed_poll(&st->feed);
-	return n;
+	return stack_events_poll(st->skel->obj, &st->target, st->rb, &st->feed);
 }
 
 static void stop(struct collector *c)
@@ -300,7 +272,7 @@ const struct collector_ops profile_collector = {
 	.mem_mib = 48,   /* preallocated stack maps; symbols of every process */
 	.subsystem = "cpu",
 	.summary = "CPU flame graph: stacks sampled on every CPU at -F Hz (W-01)",
-	.available = available,
+	.available = stack_collector_available,
 	.start = start,
 	.poll = poll_events,
 	.stop = stop,

@@ -9,12 +9,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <jansson.h>
 #include <linux/magic.h>
 
+#include "bpf/collector.h"
 #include "bpf/stacks.h"
+#include "bpf/unwind_feed.h"
 #include "lib/strbuf.h"
 #include "lib/util.h"
 
@@ -127,6 +130,51 @@ void stack_target_refresh(const struct stack_target *t, int tgid_map_fd)
 {
 	if (t->use_tgids && tgid_map_fd >= 0)
 		add_procs_of(t->cgroup_path, tgid_map_fd, 0);
+}
+
+int stack_collector_available(struct report *r, char *why, size_t len)
+{
+	if (!report_capability_ok(r, "root") && geteuid() != 0) {
+		snprintf(why, len, "needs root (or CAP_BPF and CAP_PERFMON)");
+		return -EPERM;
+	}
+	return 0;
+}
+
+struct ring_buffer *stack_events_start(struct bpf_object *obj, const struct stack_target *t,
+				       struct unwind_feed *feed, char *why, size_t len, int *err)
+{
+	struct ring_buffer *rb;
+
+	stack_target_refresh(t, bpf_object__find_map_fd_by_name(obj, "targ_tgids"));
+	feed->fc->kstacks_fd = bpf_object__find_map_fd_by_name(obj, "kstacks");
+	feed->fc->ustacks_fd = bpf_object__find_map_fd_by_name(obj, "ustacks");
+	rb = ring_buffer__new(bpf_object__find_map_fd_by_name(obj, "proc_events"),
+			      unwind_feed_on_proc, feed, NULL);
+	if (!rb) {
+		*err = -errno;
+		snprintf(why, len, "ring buffer: %s", strerror(errno));
+		return NULL;
+	}
+	*err = unwind_feed_start(feed, rb, bpf_object__find_map_fd_by_name(obj, "unwind_rb"),
+				 bpf_object__find_map_fd_by_name(obj, "unwind_tgids"),
+				 bpf_object__find_map_fd_by_name(obj, "unwind_fp_depths"), t);
+	if (*err)
+		snprintf(why, len, "unwinding ring buffer: %s", strerror(-*err));
+	return rb;
+}
+
+int stack_events_poll(struct bpf_object *obj, const struct stack_target *t,
+		      struct ring_buffer *rb, struct unwind_feed *feed)
+{
+	int n;
+
+	stack_target_refresh(t, bpf_object__find_map_fd_by_name(obj, "targ_tgids"));
+	n = ring_buffer__consume(rb);
+	/* After the announcements: a process judged by its binary is not
+	 * judged again by its walks. */
+	unwind_feed_poll(feed);
+	return n;
 }
 
 int online_cpus(int *cpus, int max)

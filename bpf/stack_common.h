@@ -37,6 +37,25 @@ int stack_target_init(struct stack_target *t, const struct run_opts *o, char *wh
  * tgid map; called at start and at every poll. */
 void stack_target_refresh(const struct stack_target *t, int tgid_map_fd);
 
+/* The collector's `available`: both stack collectors need root (or
+ * CAP_BPF and CAP_PERFMON) and nothing else, and say so alike. */
+struct report;
+int stack_collector_available(struct report *r, char *why, size_t len);
+
+/* After load, the part of start both stack collectors share. Their objects
+ * take targ_tgids, proc_events and the unwind_* maps from stacks.bpf.h and
+ * unwind.bpf.h and name their stack maps kstacks and ustacks alike, so the
+ * maps are found by name: fills the target's tgid map, points the feed's
+ * folder at the stack maps, and opens the ring buffer that drains the
+ * process announcements and the copied stacks. NULL with why and *err. */
+struct unwind_feed;
+struct ring_buffer *stack_events_start(struct bpf_object *obj, const struct stack_target *t,
+				       struct unwind_feed *feed, char *why, size_t len, int *err);
+/* Every poll of a stack collector: the cgroup v1 tgids, the announcements,
+ * then the unwinding feed; returns what the ring buffer consumed. */
+int stack_events_poll(struct bpf_object *obj, const struct stack_target *t,
+		      struct ring_buffer *rb, struct unwind_feed *feed);
+
 /* The online CPUs, from /sys/devices/system/cpu/online; count or -errno. */
 int online_cpus(int *cpus, int max);
 

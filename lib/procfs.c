@@ -366,10 +366,81 @@ static int tok_name(const struct tok *t, char *dst, size_t size)
 	return 0;
 }
 
+/* ---- files of one record a line ------------------------------------------- */
+
+/* diskstats, net/dev and softnet_stat are each a list of records, one a
+ * line. One loop reads all three, so blank lines, growth, a bad line
+ * (the whole file is -EINVAL) and freeing on error are handled alike. */
+struct record_file {
+	const char *name;                 /* below ROOT/proc */
+	size_t record_size;
+	/* Fills ((T *)records)[row] from l; 0 or a negative errno. */
+	int (*parse_line)(const struct line *l, void *records, size_t row);
+	/* Lines that are no record (NULL: every non-empty line is one). */
+	bool (*is_header)(const struct line *l);
+	size_t nr_headers;                /* how many is_header lines the file has */
+};
+
+/* The records of text in a malloc'd array (NULL when there are none). */
+static void *parse_records(const char *text, const struct record_file *rf,
+			   size_t *nr, int *err)
+{
+	const char *cur = text;
+	size_t cap = 0, count = 0, headers = 0;
+	void *arr = NULL, *n;
+	struct line l;
+
+	*nr = 0;
+	*err = 0;
+	if (!text || text_empty(text)) {
+		*err = -ENODATA;
+		return NULL;
+	}
+	while (!*err && line_next(&cur, &l)) {
+		if (line_is_empty(&l))
+			continue;
+		if (rf->is_header && rf->is_header(&l)) {
+			headers++;
+			continue;
+		}
+		n = grow(arr, &cap, count, rf->record_size);
+		if (!n) {
+			*err = -ENOMEM;
+			break;
+		}
+		arr = n;
+		*err = rf->parse_line(&l, arr, count);
+		count += !*err;
+	}
+	if (!*err && headers != rf->nr_headers)
+		*err = -EINVAL;
+	if (*err) {
+		free(arr);
+		return NULL;
+	}
+	*nr = count;
+	return arr;
+}
+
+static void *read_records(const char *root, const struct record_file *rf,
+			  size_t *nr, int *err)
+{
+	char *text = read_or_errno(root, rf->name, err);
+	void *arr;
+
+	*nr = 0;
+	if (!text)
+		return NULL;
+	arr = parse_records(text, rf, nr, err);
+	free(text);
+	return arr;
+}
+
 /* ---- /proc/diskstats --------------------------------------------------------- */
 
-static int parse_disk_line(const struct line *l, struct proc_disk *d)
+static int parse_disk_line(const struct line *l, void *records, size_t row)
 {
+	struct proc_disk *d = (struct proc_disk *)records + row;
 	const char *p = l->s;
 	struct tok t;
 	uint64_t v;
@@ -394,50 +465,25 @@ static int parse_disk_line(const struct line *l, struct proc_disk *d)
 	return 0;
 }
 
+static const struct record_file diskstats_file = {
+	.name = "diskstats",
+	.record_size = sizeof(struct proc_disk),
+	.parse_line = parse_disk_line,
+};
+
 int procfs_parse_diskstats(const char *text, struct proc_disk **out, size_t *nr)
 {
-	const char *cur = text;
-	struct proc_disk *arr = NULL, *n;
-	size_t cap = 0, count = 0;
-	struct line l;
-	int err = 0;
+	int err;
 
-	*out = NULL;
-	*nr = 0;
-	if (!text || text_empty(text))
-		return -ENODATA;
-	while (!err && line_next(&cur, &l)) {
-		if (line_is_empty(&l))
-			continue;
-		n = grow(arr, &cap, count, sizeof(*arr));
-		if (!n) {
-			err = -ENOMEM;
-			break;
-		}
-		arr = n;
-		err = parse_disk_line(&l, &arr[count]);
-		count += !err;
-	}
-	if (err) {
-		free(arr);
-		return err;
-	}
-	*out = arr;
-	*nr = count;
-	return 0;
+	*out = parse_records(text, &diskstats_file, nr, &err);
+	return err;
 }
 
 int procfs_read_diskstats(const char *root, struct proc_disk **out, size_t *nr)
 {
 	int err;
-	char *text = read_or_errno(root, "diskstats", &err);
 
-	*out = NULL;
-	*nr = 0;
-	if (!text)
-		return err;
-	err = procfs_parse_diskstats(text, out, nr);
-	free(text);
+	*out = read_records(root, &diskstats_file, nr, &err);
 	return err;
 }
 
@@ -500,8 +546,9 @@ int procfs_snmp_get(const char *text, const char *proto, const char *field, int6
 
 /* ---- /proc/net/dev ---------------------------------------------------------------- */
 
-static int parse_netdev_line(const struct line *l, struct proc_netdev *d)
+static int parse_netdev_line(const struct line *l, void *records, size_t row)
 {
+	struct proc_netdev *d = (struct proc_netdev *)records + row;
 	uint64_t *fields[] = {
 		&d->rx_bytes, &d->rx_packets, &d->rx_errs, &d->rx_drop, &d->rx_fifo,
 		&d->rx_frame, &d->rx_compressed, &d->rx_multicast,
@@ -526,57 +573,33 @@ static int parse_netdev_line(const struct line *l, struct proc_netdev *d)
 	return tok_next(&p, l->end, &t) ? -EINVAL : 0;
 }
 
+/* The two header lines are the ones with '|' column groups. */
+static bool netdev_is_header(const struct line *l)
+{
+	return memchr(l->s, '|', l->end - l->s) != NULL;
+}
+
+static const struct record_file netdev_file = {
+	.name = "net/dev",
+	.record_size = sizeof(struct proc_netdev),
+	.parse_line = parse_netdev_line,
+	.is_header = netdev_is_header,
+	.nr_headers = 2,
+};
+
 int procfs_parse_netdev(const char *text, struct proc_netdev **out, size_t *nr)
 {
-	const char *cur = text;
-	struct proc_netdev *arr = NULL, *n;
-	size_t cap = 0, count = 0, headers = 0;
-	struct line l;
-	int err = 0;
+	int err;
 
-	*out = NULL;
-	*nr = 0;
-	if (!text || text_empty(text))
-		return -ENODATA;
-	while (!err && line_next(&cur, &l)) {
-		if (line_is_empty(&l))
-			continue;
-		/* The two header lines are the ones with '|' column groups. */
-		if (memchr(l.s, '|', l.end - l.s)) {
-			headers++;
-			continue;
-		}
-		n = grow(arr, &cap, count, sizeof(*arr));
-		if (!n) {
-			err = -ENOMEM;
-			break;
-		}
-		arr = n;
-		err = parse_netdev_line(&l, &arr[count]);
-		count += !err;
-	}
-	if (!err && headers != 2)
-		err = -EINVAL;
-	if (err) {
-		free(arr);
-		return err;
-	}
-	*out = arr;
-	*nr = count;
-	return 0;
+	*out = parse_records(text, &netdev_file, nr, &err);
+	return err;
 }
 
 int procfs_read_netdev(const char *root, struct proc_netdev **out, size_t *nr)
 {
 	int err;
-	char *text = read_or_errno(root, "net/dev", &err);
 
-	*out = NULL;
-	*nr = 0;
-	if (!text)
-		return err;
-	err = procfs_parse_netdev(text, out, nr);
-	free(text);
+	*out = read_records(root, &netdev_file, nr, &err);
 	return err;
 }
 
@@ -714,8 +737,9 @@ int procfs_read_pressure(const char *root, const char *resource, struct proc_pre
 #define SOFTNET_MIN_COLS 10
 #define SOFTNET_MAX_COLS 32
 
-static int parse_softnet_line(const struct line *l, size_t row, struct softnet_cpu *sc)
+static int parse_softnet_line(const struct line *l, void *records, size_t row)
 {
+	struct softnet_cpu *all = records, *sc = all + row;
 	uint64_t cols[SOFTNET_MAX_COLS] = { 0 };
 	const char *p = l->s;
 	struct tok t;
@@ -736,56 +760,29 @@ static int parse_softnet_line(const struct line *l, size_t row, struct softnet_c
 	sc->received_rps = cols[9];
 	sc->flow_limit_count = n > 10 ? cols[10] : 0;
 	sc->cpu = n > 12 ? (int)cols[12] : (int)row;
-	return 0;
+	/* Every row of one kernel has the same columns; a short row is a cut. */
+	return row > 0 && sc->nr_cols != all[0].nr_cols ? -EINVAL : 0;
 }
+
+static const struct record_file softnet_file = {
+	.name = "net/softnet_stat",
+	.record_size = sizeof(struct softnet_cpu),
+	.parse_line = parse_softnet_line,
+};
 
 int procfs_parse_softnet(const char *text, struct softnet_cpu **out, size_t *nr)
 {
-	const char *cur = text;
-	struct softnet_cpu *arr = NULL, *n;
-	size_t cap = 0, count = 0;
-	struct line l;
-	int err = 0;
+	int err;
 
-	*out = NULL;
-	*nr = 0;
-	if (!text || text_empty(text))
-		return -ENODATA;
-	while (!err && line_next(&cur, &l)) {
-		if (line_is_empty(&l))
-			continue;
-		n = grow(arr, &cap, count, sizeof(*arr));
-		if (!n) {
-			err = -ENOMEM;
-			break;
-		}
-		arr = n;
-		err = parse_softnet_line(&l, count, &arr[count]);
-		/* Every row of one kernel has the same columns; a short row is a cut. */
-		if (!err && count > 0 && arr[count].nr_cols != arr[0].nr_cols)
-			err = -EINVAL;
-		count += !err;
-	}
-	if (err) {
-		free(arr);
-		return err;
-	}
-	*out = arr;
-	*nr = count;
-	return 0;
+	*out = parse_records(text, &softnet_file, nr, &err);
+	return err;
 }
 
 int procfs_read_softnet(const char *root, struct softnet_cpu **out, size_t *nr)
 {
 	int err;
-	char *text = read_or_errno(root, "net/softnet_stat", &err);
 
-	*out = NULL;
-	*nr = 0;
-	if (!text)
-		return err;
-	err = procfs_parse_softnet(text, out, nr);
-	free(text);
+	*out = read_records(root, &softnet_file, nr, &err);
 	return err;
 }
 

@@ -72,6 +72,16 @@ void sb_html(struct strbuf *sb, const char *s)
 	}
 }
 
+void sb_script_json(struct strbuf *sb, const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		if (*p == '<')
+			sb_append(sb, "\\u003c");
+		else
+			sb_appendn(sb, p, 1);
+	}
+}
+
 void sb_wrap(struct strbuf *sb, const char *text, int width, int first_col, int indent)
 {
 	const char *p = text ? text : "";

@@ -16,6 +16,7 @@
 
 #include "lib/folddiff.h"
 #include "lib/util.h"
+#include "reports/jsonread.h"
 
 #define TOP_FUNCTIONS 20
 #define TOP_PATHS 10
@@ -65,13 +66,6 @@ static const struct figure_def figure_defs[] = {
 	{ NULL },
 };
 
-static const char *jstr(json_t *obj, const char *key, const char *dflt)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	return s ? s : dflt;
-}
-
 /* The value at a dotted path, or NULL. */
 static json_t *jpath(json_t *obj, const char *path)
 {
@@ -90,16 +84,10 @@ static json_t *jpath(json_t *obj, const char *path)
 
 static json_t *first_profile(json_t *doc, const char *kind)
 {
-	json_t *p;
-	size_t i;
-
-	json_array_foreach(json_object_get(doc, "profiles"), i, p)
-		if (!strcmp(jstr(p, "kind", ""), kind))
-			return p;
-	return NULL;
+	return jfind(json_object_get(doc, "profiles"), "kind", kind);
 }
 
-static const struct report_blob *side_blob(const struct diff_side *s, const char *name)
+const struct report_blob *diff_side_blob(const struct diff_side *s, const char *name)
 {
 	for (size_t i = 0; name && i < s->nr_blobs; i++)
 		if (!strcmp(s->blobs[i].name, name))
@@ -269,13 +257,7 @@ static void notes_on_sides(json_t *notes, const struct diff_side *b, const struc
 
 static json_t *verdict_of(json_t *doc, const char *subsystem)
 {
-	json_t *h;
-	size_t i;
-
-	json_array_foreach(json_object_get(doc, "health"), i, h)
-		if (!strcmp(jstr(h, "subsystem", ""), subsystem))
-			return h;
-	return NULL;
+	return jfind(json_object_get(doc, "health"), "subsystem", subsystem);
 }
 
 static const char *verdict_change(int vb, int va)
@@ -401,13 +383,7 @@ static void add_figure(json_t *out, const char *name, const char *unit, enum bet
 
 static json_t *first_histogram(json_t *doc, const char *name)
 {
-	json_t *h;
-	size_t i;
-
-	json_array_foreach(json_object_get(doc, "histograms"), i, h)
-		if (!strcmp(jstr(h, "name", ""), name))
-			return h;
-	return NULL;
+	return jfind(json_object_get(doc, "histograms"), "name", name);
 }
 
 /* Every histogram's p50, p99 and count, the first of each name (the
@@ -441,13 +417,7 @@ static void histogram_figures(json_t *out, json_t *b, json_t *a)
 
 static json_t *disk_named(json_t *doc, const char *name)
 {
-	json_t *d;
-	size_t i;
-
-	json_array_foreach(jpath(doc, "load.disks"), i, d)
-		if (!strcmp(jstr(d, "name", ""), name))
-			return d;
-	return NULL;
+	return jfind(jpath(doc, "load.disks"), "name", name);
 }
 
 static void disk_figures(json_t *out, json_t *b, json_t *a)
@@ -588,8 +558,8 @@ static json_t *compare_profile(const struct diff_side *b, const struct diff_side
 			       const char *prefix)
 {
 	json_t *pb = first_profile(b->doc, kind), *pa = first_profile(a->doc, kind), *o;
-	const struct report_blob *fb = side_blob(b, jstr(pb, "folded", NULL));
-	const struct report_blob *fa = side_blob(a, jstr(pa, "folded", NULL));
+	const struct report_blob *fb = diff_side_blob(b, jstr(pb, "folded", NULL));
+	const struct report_blob *fa = diff_side_blob(a, jstr(pa, "folded", NULL));
 	struct fold_diff d;
 	char path[256];
 

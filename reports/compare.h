@@ -31,6 +31,8 @@ int diff_side_load(const char *archive, struct diff_side *s, char *err, size_t e
 /* The run in memory (for --baseline): borrows the model and its blobs. */
 void diff_side_from_report(struct report *r, const char *label, struct diff_side *s);
 void diff_side_free(struct diff_side *s);
+/* The side's blob named name (a profile's "folded"), or NULL. */
+const struct report_blob *diff_side_blob(const struct diff_side *s, const char *name);
 
 /* The diff model: notes, verdicts, findings, figures and profiles, see
  * docs/report-schema.md. The differential folded files are added to out

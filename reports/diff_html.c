@@ -7,7 +7,6 @@
  * mean of its two shares, its colour the change, red for more, blue for
  * less, so paths that vanished still show. Also the baseline section of
  * report.html. Reads the diff model only. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,34 +14,22 @@
 #include "lib/strbuf.h"
 #include "reports/compare.h"
 #include "reports/flame.h"
+#include "reports/jsonread.h"
 
 extern const char asset_report_css[];
 extern const char asset_report_js[];
 
 #define HTML_FUNCTIONS 20
 
-static const char *jstr(json_t *obj, const char *key, const char *dflt)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	return s ? s : dflt;
-}
-
-static double jnum(json_t *obj, const char *key)
-{
-	return json_number_value(json_object_get(obj, key));
-}
-
 static void num_cell(struct strbuf *sb, json_t *v)
 {
-	double d = json_number_value(v);
-
-	if (!json_is_number(v))
+	if (!json_is_number(v)) {
 		sb_append(sb, "<td class=\"num\">-</td>");
-	else if (fabs(d) >= 100 || d == floor(d))
-		sb_printf(sb, "<td class=\"num\">%.0f</td>", d);
-	else
-		sb_printf(sb, "<td class=\"num\">%.3g</td>", d);
+		return;
+	}
+	sb_append(sb, "<td class=\"num\">");
+	html_number(sb, json_number_value(v));
+	sb_append(sb, "</td>");
 }
 
 static void html_sides(struct strbuf *sb, json_t *diff)
@@ -273,24 +260,6 @@ void diff_html_section(struct strbuf *sb, json_t *diff)
 	sb_append(sb, "</section>\n");
 }
 
-static void sb_script_json(struct strbuf *sb, const char *s)
-{
-	for (const char *p = s; *p; p++) {
-		if (*p == '<')
-			sb_append(sb, "\\u003c");
-		else
-			sb_appendn(sb, p, 1);
-	}
-}
-
-static const struct report_blob *blob_named(const struct diff_side *s, const char *name)
-{
-	for (size_t i = 0; name && i < s->nr_blobs; i++)
-		if (!strcmp(s->blobs[i].name, name))
-			return &s->blobs[i];
-	return NULL;
-}
-
 /* The frame tables the script draws, one per compared profile. */
 static int html_data(struct strbuf *sb, json_t *diff, const struct diff_side *b,
 		     const struct diff_side *a)
@@ -301,8 +270,8 @@ static int html_data(struct strbuf *sb, json_t *diff, const struct diff_side *b,
 
 	sb_append(sb, "<script type=\"application/json\" id=\"friday-data\">{\"profiles\":[");
 	json_array_foreach(json_object_get(diff, "profiles"), i, p) {
-		const struct report_blob *fb = blob_named(b, jstr(p, "before_folded", NULL));
-		const struct report_blob *fa = blob_named(a, jstr(p, "after_folded", NULL));
+		const struct report_blob *fb = diff_side_blob(b, jstr(p, "before_folded", NULL));
+		const struct report_blob *fa = diff_side_blob(a, jstr(p, "after_folded", NULL));
 		struct strbuf t = { 0 };
 
 		sb_printf(sb, "%s{\"kind\":\"%s\",\"unit\":\"ppm\",\"diff\":true,\"t\":", i ? "," : "",
@@ -323,13 +292,8 @@ char *diff_render_html(json_t *diff, const struct diff_side *before,
 	struct strbuf sb = { 0 };
 	char *text;
 
-	sb_append(&sb, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-		  "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-		  "style-src 'unsafe-inline'; img-src data:; script-src 'unsafe-inline'; "
-		  "connect-src 'none'; form-action 'none'; base-uri 'none'\">\n"
-		  "<meta name=\"referrer\" content=\"no-referrer\">\n"
-		  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		  "<title>friday diff</title>\n<style>\n");
+	html_page_start(&sb);
+	sb_append(&sb, "friday diff</title>\n<style>\n");
 	sb_append(&sb, asset_report_css);
 	sb_append(&sb, diff_css);
 	sb_append(&sb, "</style></head><body>\n<header><h1>friday diff: what changed</h1>"

@@ -8,23 +8,12 @@
 
 #include "lib/strbuf.h"
 #include "reports/compare.h"
+#include "reports/jsonread.h"
 
 #define TEXT_FUNCTIONS 8
 #define TEXT_PATHS 3
 #define NAME_COLS 34
 #define MIN_TEXT_PTS 0.1   /* smaller moves are sampling noise here */
-
-static const char *jstr(json_t *obj, const char *key, const char *dflt)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	return s ? s : dflt;
-}
-
-static double jnum(json_t *obj, const char *key)
-{
-	return json_number_value(json_object_get(obj, key));
-}
 
 /* name cut to cols, keeping its end (the leaf of a stack, a function's
  * distinctive tail) after an ellipsis. */

@@ -12,14 +12,8 @@
 #include <unistd.h>
 
 #include "lib/strbuf.h"
+#include "reports/jsonread.h"
 #include "reports/writers.h"
-
-static const char *jstr(json_t *obj, const char *key, const char *dflt)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	return s ? s : dflt;
-}
 
 static const char *file_name(const char *path)
 {

@@ -9,14 +9,8 @@
 
 #include "lib/strbuf.h"
 #include "reports/fleet.h"
+#include "reports/jsonread.h"
 #include "reports/report.h"
-
-static const char *jstr(json_t *obj, const char *key, const char *dflt)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	return s ? s : dflt;
-}
 
 /* One letter per verdict; "-" when the host did not measure it at all. */
 static char verdict_letter(const char *verdict)

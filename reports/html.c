@@ -16,6 +16,7 @@
 #include "lib/strbuf.h"
 #include "reports/compare.h"
 #include "reports/flame.h"
+#include "reports/jsonread.h"
 #include "reports/writers.h"
 
 extern const char asset_report_css[];
@@ -27,13 +28,6 @@ extern const char asset_report_js[];
 
 static const char *const week_order[] = { "monday", "tuesday", "wednesday", "thursday", "friday" };
 
-static const char *jstr(json_t *obj, const char *key, const char *dflt)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	return s ? s : dflt;
-}
-
 static void html_text(struct strbuf *sb, const char *tag, const char *cls, const char *text)
 {
 	if (cls)
@@ -42,6 +36,14 @@ static void html_text(struct strbuf *sb, const char *tag, const char *cls, const
 		sb_printf(sb, "<%s>", tag);
 	sb_html(sb, text);
 	sb_printf(sb, "</%s>", tag);
+}
+
+void html_number(struct strbuf *sb, double d)
+{
+	if (fabs(d) >= 100 || d == floor(d))
+		sb_printf(sb, "%.0f", d);
+	else
+		sb_printf(sb, "%.3g", d);
 }
 
 /* A JSON value as short text: strings bare, the rest compact JSON. */
@@ -54,12 +56,7 @@ static void html_value(struct strbuf *sb, json_t *v)
 		return;
 	}
 	if (json_is_real(v)) {
-		double d = json_real_value(v);
-
-		if (fabs(d) >= 100 || d == floor(d))
-			sb_printf(sb, "%.0f", d);
-		else
-			sb_printf(sb, "%.3g", d);
+		html_number(sb, json_real_value(v));
 		return;
 	}
 	text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
@@ -67,16 +64,21 @@ static void html_value(struct strbuf *sb, json_t *v)
 	free(text);
 }
 
-static void html_head(struct strbuf *sb, struct report *r)
+void html_page_start(struct strbuf *sb)
 {
-	json_t *host = report_get(r, "host");
-
 	sb_append(sb, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 		  "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 		  "style-src 'unsafe-inline'; img-src data:; script-src 'unsafe-inline'; "
 		  "connect-src 'none'; form-action 'none'; base-uri 'none'\">\n"
 		  "<meta name=\"referrer\" content=\"no-referrer\">\n"
 		  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+}
+
+static void html_head(struct strbuf *sb, struct report *r)
+{
+	json_t *host = report_get(r, "host");
+
+	html_page_start(sb);
 	sb_append(sb, "friday report: ");
 	sb_html(sb, jstr(host, "hostname", "host"));
 	sb_append(sb, "</title>\n<style>\n");
@@ -180,17 +182,6 @@ static void html_header(struct strbuf *sb, struct report *r)
 	sb_append(sb, "</header>\n");
 }
 
-static json_t *health_of(struct report *r, const char *subsystem)
-{
-	json_t *h;
-	size_t i;
-
-	json_array_foreach(report_get(r, "health"), i, h)
-		if (!strcmp(jstr(h, "subsystem", ""), subsystem))
-			return h;
-	return NULL;
-}
-
 static void html_tile(struct strbuf *sb, const char *subsystem, json_t *h)
 {
 	const char *verdict = h ? jstr(h, "verdict", "unknown") : "unknown";
@@ -228,7 +219,8 @@ static void html_verdict(struct strbuf *sb, struct report *r)
 			 "records one); this run looked at the whole host."));
 	sb_append(sb, "</p>\n<div class=\"tiles\">\n");
 	for (size_t i = 0; i < report_nr_subsystems; i++)
-		html_tile(sb, report_subsystems[i], health_of(r, report_subsystems[i]));
+		html_tile(sb, report_subsystems[i],
+			  jfind(report_get(r, "health"), "subsystem", report_subsystems[i]));
 	sb_append(sb, "</div>\n");
 	if (!n) {
 		sb_append(sb, "<p id=\"top3\">No finding: every check that ran had nothing to report.</p>\n");
@@ -254,17 +246,6 @@ static void html_verdict(struct strbuf *sb, struct report *r)
 	sb_append(sb, "</section>\n");
 }
 
-static json_t *stage_of(struct report *r, const char *id)
-{
-	json_t *s;
-	size_t i;
-
-	json_array_foreach(report_get(r, "stages"), i, s)
-		if (!strcmp(jstr(s, "id", ""), id))
-			return s;
-	return NULL;
-}
-
 /* One row per day, each step a segment placed where it ran in the run. */
 static void html_week_bars(struct strbuf *sb, struct report *r)
 {
@@ -277,7 +258,7 @@ static void html_week_bars(struct strbuf *sb, struct report *r)
 			total += json_number_value(json_object_get(step, "elapsed_s"));
 	sb_append(sb, "<div class=\"week\">");
 	for (size_t d = 0; d < sizeof(week_order) / sizeof(week_order[0]); d++) {
-		stage = stage_of(r, week_order[d]);
+		stage = jfind(report_get(r, "stages"), "id", week_order[d]);
 		sb_printf(sb, "<div class=\"wrow\"><b>%s</b><div class=\"wbar\">"
 			  "<div style=\"width:%.2f%%\"></div>", week_order[d],
 			  stage && total > 0 ? 100 * start / total : 0);
@@ -405,17 +386,6 @@ static void html_findings(struct strbuf *sb, struct report *r)
 		html_finding(sb, all[i], i);
 	free(all);
 	sb_append(sb, "</section>\n");
-}
-
-/* Writes s into a <script type="application/json">: "</" must not close it. */
-static void sb_script_json(struct strbuf *sb, const char *s)
-{
-	for (const char *p = s; *p; p++) {
-		if (*p == '<')
-			sb_append(sb, "\\u003c");
-		else
-			sb_appendn(sb, p, 1);
-	}
 }
 
 /* The leaf frames with the largest share, as the profiler counted them:

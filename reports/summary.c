@@ -8,17 +8,11 @@
 
 #include "lib/strbuf.h"
 #include "lib/util.h"
+#include "reports/jsonread.h"
 #include "reports/writers.h"
 
 #define SUMMARY_COLS 80
 #define SUMMARY_TOP_FINDINGS 5
-
-static const char *jstr(json_t *obj, const char *key, const char *dflt)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	return s ? s : dflt;
-}
 
 /* The target's command line, at most a few lines of it. */
 static void summary_target_command(struct strbuf *sb, json_t *tp)

@@ -46,8 +46,14 @@ int write_profiles(struct report *r, struct out_files *out);
 void report_event_text(json_t *e, char *buf, size_t len);
 void report_event_clock(json_t *e, char *buf, size_t len);
 struct strbuf;
-/* The profiles' section of report.html. */
-void html_profiles(struct strbuf *sb, struct report *r);
+/* The start of an offline page, up to the text of its <title>: charset,
+ * the Content-Security-Policy that forbids every request, no referrer, the
+ * viewport. report.html and diff.html both start so, so one policy holds
+ * for both (reports/html.c). */
+void html_page_start(struct strbuf *sb);
+/* A figure as both pages print it: no decimals when whole or 100 and more,
+ * else three significant digits. */
+void html_number(struct strbuf *sb, double d);
 
 /* How the archive is rendered: redaction and size limits (friday run's
  * --no-redact, --redact hosts, --max-archive-mb, and the free space of the

@@ -13,7 +13,7 @@ cg="$v2/friday-helper-c-$$"
 mkdir "$cg" || fail "cannot make $cg"
 # Cleanups run in a subshell (no wait there): empty the group, then remove
 # it (cgroup.procs always has size 0: read it, do not test -s).
-at_exit "kill \$(cat '$cg/cgroup.procs') 2>/dev/null; i=0; while [ -n \"\$(cat '$cg/cgroup.procs')\" ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done; rmdir '$cg'"
+at_exit "cg_remove '$cg'"
 sh -c "echo \$\$ > '$cg/cgroup.procs' && exec dd if=/dev/zero of=/dev/null bs=1" 2> /dev/null &
 inside=$!
 dd if=/dev/zero of=/dev/null bs=1 2> /dev/null &

@@ -13,17 +13,9 @@
 . tests/tuesday_lib.sh
 need_root
 
-NAME=friday-fs-xc-$$
-truncate -s 64M "$SCRATCH/$NAME.img"
-loopdev=$(losetup -f --show "$SCRATCH/$NAME.img")
-at_exit "losetup -d $loopdev"
-mkfs.ext4 -q "$loopdev"
-mnt="$SCRATCH/$NAME-mnt"
-mkdir "$mnt"
-mount "$loopdev" "$mnt"
-at_exit "mountpoint -q $mnt && umount $mnt"
-mkdir "$mnt/db"
-file="$mnt/db/journal.dat"
+scratch_ext4 friday-fs-xc-$$ 64M
+mkdir "$MNT/db"
+file="$MNT/db/journal.dat"
 
 # Opened read-write, the FIFO does not block the shell: the program starts
 # (the loader reads its libraries) before friday attaches, then waits.

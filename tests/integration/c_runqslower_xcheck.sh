@@ -26,7 +26,7 @@ fi
 name="friday-rqs-$$"
 cg="$root/$name"
 mkdir "$cg" || fail "cannot make $cg"
-at_exit "kill \$(cat '$cg/cgroup.procs') 2>/dev/null; i=0; while [ -n \"\$(cat '$cg/cgroup.procs')\" ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done; rmdir '$cg'"
+at_exit "cg_remove '$cg'"
 
 cat > "$SCRATCH/pb.json" <<JSON
 { "name": "xcheck-runqslower", "description": "Thursday's cpu drill-down knobs",

@@ -23,14 +23,6 @@ IO_CG=/sys/fs/cgroup/blkio/$IO_NAME
 SYSCTL=/proc/sys/net/ipv4/tcp_slow_start_after_idle
 [ -d /sys/fs/cgroup/cpu ] && [ -d /sys/fs/cgroup/blkio ] || fail "no cgroup v1 cpu and blkio controllers here"
 
-# Kills the processes of a cgroup (ours alone) and removes it.
-cg_remove() {
-	[ -d "$1" ] || return 0
-	for pid in $(cat "$1/cgroup.procs"); do kill "$pid" 2>/dev/null; done
-	for _ in $(seq 50); do [ -z "$(cat "$1/cgroup.procs")" ] && break; sleep 0.1; done
-	rmdir "$1"
-}
-
 # The conditions ---------------------------------------------------------
 old_slow_start=$(cat $SYSCTL)
 at_exit "echo $old_slow_start > $SYSCTL"
@@ -43,25 +35,19 @@ echo 10000 > "$CPU_CG/cpu.cfs_quota_us"
 sh -c 'while :; do :; done' &
 echo $! > "$CPU_CG/cgroup.procs"
 
-truncate -s 24M "$SCRATCH/friday-a2.img"
-loopdev=$(losetup -f --show "$SCRATCH/friday-a2.img")
-at_exit "losetup -d $loopdev"
-loop=$(basename "$loopdev")
+scratch_ext4 friday-a2 24M -m 0
+loop=$(basename "$LOOPDEV")
 majmin=$(cat "/sys/block/$loop/dev")
-mkfs.ext4 -q -m 0 "$loopdev"
-mkdir "$SCRATCH/friday-a2-mnt"
-mount "$loopdev" "$SCRATCH/friday-a2-mnt"
-at_exit "mountpoint -q $SCRATCH/friday-a2-mnt && umount $SCRATCH/friday-a2-mnt"
 # Fill it to about 95% of its blocks.
-avail_kb=$(df -k --output=avail "$SCRATCH/friday-a2-mnt" | tail -1)
-size_kb=$(df -k --output=size "$SCRATCH/friday-a2-mnt" | tail -1)
+avail_kb=$(df -k --output=avail "$MNT" | tail -1)
+size_kb=$(df -k --output=size "$MNT" | tail -1)
 fill_kb=$((avail_kb - size_kb * 5 / 100))
-fallocate -l "${fill_kb}K" "$SCRATCH/friday-a2-mnt/fill"
+fallocate -l "${fill_kb}K" "$MNT/fill"
 
 mkdir "$IO_CG"
 at_exit "cg_remove $IO_CG"
 echo "$majmin 50" > "$IO_CG/blkio.throttle.read_iops_device"
-sh -c "echo \$\$ > $IO_CG/cgroup.procs; exec dd if=$loopdev of=/dev/null bs=4096 iflag=direct count=100000 status=none" &
+sh -c "echo \$\$ > $IO_CG/cgroup.procs; exec dd if=$LOOPDEV of=/dev/null bs=4096 iflag=direct count=100000 status=none" &
 sleep 1   # some throttled CPU periods and some throttled reads
 
 # friday check sees them ------------------------------------------------
@@ -71,7 +57,7 @@ grep -q "cgroup /$CPU_NAME (v1 cpu) was throttled" "$SCRATCH/check.txt" ||
 	fail "check does not name the throttled cgroup"
 grep -q "cgroup /$IO_NAME (v1 blkio) has an I/O limit on $loop ($majmin)" "$SCRATCH/check.txt" ||
 	fail "check does not name the I/O-limited cgroup and $loop"
-grep -q "friday-a2-mnt (ext4 on $loopdev) is 9[0-9]% full" "$SCRATCH/check.txt" ||
+grep -q "friday-a2-mnt (ext4 on $LOOPDEV) is 9[0-9]% full" "$SCRATCH/check.txt" ||
 	fail "check does not show the nearly full file system"
 grep -q 'network.slow_start_after_idle' "$SCRATCH/check.txt" &&
 	fail "slow start after idle reported while it is 0"
@@ -92,18 +78,18 @@ io=$(jqr ".findings[] | select(.id == \"disk.cgroup_io_limit\" and .evidence.cgr
 [ "$(echo "$io" | jq -r .evidence.device)" = "$loop" ] || fail "I/O limit finding names device '$(echo "$io" | jq -r .evidence.device)', not $loop"
 [ "$(echo "$io" | jq -r .evidence.limits.riops)" = 50 ] || fail "I/O limit finding lacks riops=50"
 [ "$(echo "$io" | jq -r .severity)" = warning ] || fail "I/O limit on a busy cgroup is not a warning"
-[ "$(jqr "[.findings[] | select(.id == \"filesystem.capacity\" and .evidence.source == \"$loopdev\")] | length")" = 1 ] ||
-	fail "archive lacks filesystem.capacity for $loopdev"
+[ "$(jqr "[.findings[] | select(.id == \"filesystem.capacity\" and .evidence.source == \"$LOOPDEV\")] | length")" = 1 ] ||
+	fail "archive lacks filesystem.capacity for $LOOPDEV"
 [ "$(jqr '[.findings[] | select(.id == "network.slow_start_after_idle")] | length')" = 0 ] ||
 	fail "archive reports slow start after idle while it is 0"
 
 # Undone, they are gone (and slow start is back) --------------------------
 cg_remove "$CPU_CG"
 cg_remove "$IO_CG"
-umount "$SCRATCH/friday-a2-mnt"
+umount "$MNT"
 echo 1 > $SYSCTL
 "$FRIDAY" check -v > "$SCRATCH/after.txt" || fail "friday check exited $?"
-grep -Eq "$CPU_NAME|$IO_NAME|$loopdev" "$SCRATCH/after.txt" && fail "findings about friday-a2 remain after cleanup"
+grep -Eq "$CPU_NAME|$IO_NAME|$LOOPDEV" "$SCRATCH/after.txt" && fail "findings about friday-a2 remain after cleanup"
 grep -q 'network.slow_start_after_idle' "$SCRATCH/after.txt" || fail "slow start after idle not reported at 1"
 echo "$old_slow_start" > $SYSCTL
 

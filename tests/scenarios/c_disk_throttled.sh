@@ -20,31 +20,16 @@ LIMIT_IOPS=20
 [ -f /sys/fs/cgroup/blkio/blkio.throttle.read_iops_device ] ||
 	fail "no cgroup v1 blkio controller with throttling at /sys/fs/cgroup/blkio"
 
-# Kills the processes of our cgroup and removes it.
-cg_remove() {
-	[ -d "$1" ] || return 0
-	for pid in $(cat "$1/cgroup.procs"); do kill "$pid" 2>/dev/null; done
-	for _ in $(seq 50); do [ -z "$(cat "$1/cgroup.procs")" ] && break; sleep 0.1; done
-	rmdir "$1"
-}
-
-truncate -s 64M "$SCRATCH/$NAME.img"
-loopdev=$(losetup -f --show "$SCRATCH/$NAME.img") || fail "no free loop device"
-at_exit "losetup -d $loopdev"
-loop=$(basename "$loopdev")
+scratch_ext4 "$NAME" 64M
+loop=$(basename "$LOOPDEV")
 majmin=$(cat "/sys/block/$loop/dev")
-mkfs.ext4 -q "$loopdev" || fail "mkfs.ext4 $loopdev"
-mnt="$SCRATCH/$NAME-mnt"
-mkdir "$mnt"
-mount "$loopdev" "$mnt" || fail "cannot mount $loopdev"
-at_exit "mountpoint -q $mnt && umount $mnt"
 # Written blocks (an fallocated file reads back zeros without any I/O).
-dd if=/dev/zero of="$mnt/data" bs=1M count=32 conv=fsync status=none
+dd if=/dev/zero of="$MNT/data" bs=1M count=32 conv=fsync status=none
 
 mkdir "$CG"
 at_exit "cg_remove $CG"
 echo "$majmin $LIMIT_IOPS" > "$CG/blkio.throttle.read_iops_device"
-sh -c "echo \$\$ > $CG/cgroup.procs && exec '$WORKLOADS/c_direct_reader' '$mnt/data' 32" \
+sh -c "echo \$\$ > $CG/cgroup.procs && exec '$WORKLOADS/c_direct_reader' '$MNT/data' 32" \
 	> "$SCRATCH/reader.out" &
 reader=$!
 at_exit "kill $reader 2>/dev/null"

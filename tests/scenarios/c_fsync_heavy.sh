@@ -10,16 +10,8 @@
 . tests/tuesday_lib.sh
 need_root
 
-NAME=friday-fs-sc-$$
-truncate -s 64M "$SCRATCH/$NAME.img"
-loopdev=$(losetup -f --show "$SCRATCH/$NAME.img")
-at_exit "losetup -d $loopdev"
-mkfs.ext4 -q "$loopdev"
-mnt="$SCRATCH/$NAME-mnt"
-mkdir "$mnt"
-mount "$loopdev" "$mnt"
-at_exit "mountpoint -q $mnt && umount $mnt"
-file="$mnt/wal.log"
+scratch_ext4 friday-fs-sc-$$ 64M
+file="$MNT/wal.log"
 
 "$WORKLOADS/c_fsync_writer" "$file" 0 1 4096 > /dev/null &
 wl=$!

@@ -24,12 +24,6 @@ TOUCH_MIB=$((LIMIT_MIB * 2))
 [ -d /sys/class/zram-control ] || modprobe zram num_devices=0 2>/dev/null || true
 [ -w /sys/class/zram-control/hot_add ] || fail "no zram (modprobe zram): cannot make swap for the test"
 
-cg_remove() {
-	[ -d "$1" ] || return 0
-	for pid in $(cat "$1/cgroup.procs"); do kill "$pid" 2>/dev/null; done
-	for _ in $(seq 100); do [ -z "$(cat "$1/cgroup.procs")" ] && break; sleep 0.1; done
-	rmdir "$1"
-}
 # Swap off (pages come back into memory), then the device goes.
 zram_remove() {
 	swapoff "/dev/zram$1" 2>/dev/null
