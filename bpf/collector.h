@@ -56,6 +56,10 @@ struct collector {
 	double window_s;            /* how long it collected */
 	uint64_t lost_events;       /* drops: map full, ring-buffer reserve, stacks */
 	bool stopped;               /* stopped early by the overhead budget */
+	/* What BPF run-time statistics read of its programs, times this, is the
+	 * estimate for its whole window: they are on for a share of it
+	 * (playbooks/budget.h). 0 or 1: they were on throughout. */
+	double stats_scale;
 };
 
 /* A knob of the step's "knobs" object for this collector: a number, or

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bpf/probe_util.h"
 #include "lib/util.h"
@@ -56,6 +57,78 @@ static uint64_t thread_cpu_ns(void)
 	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool stats_held_on_elsewhere(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
+	int on = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &on) != 1)
+			on = 0;
+		fclose(f);
+	}
+	return on == 1;
+}
+
+/* The stats' on time up to now, the current period included, from an
+ * origin of its own: only differences count. Stats that never worked
+ * count as on throughout, as their zeros need no scaling. */
+static uint64_t stats_on_ns(const struct budget_stats *s, uint64_t now)
+{
+	if (!s->works)
+		return now;
+	return s->on_ns + (s->on_since_ns ? now - s->on_since_ns : 0);
+}
+
+static void stats_switch(struct budget_stats *s, bool on, uint64_t now)
+{
+	if (!s->works || s->held_on || on == (s->on_since_ns != 0))
+		return;
+	if (!on) {
+		close(s->fd);
+		s->fd = -1;
+		/* Someone else (the sysctl, another tool) keeps them on: the
+		 * current on period goes on to the end. */
+		if (stats_held_on_elsewhere()) {
+			s->held_on = true;
+			return;
+		}
+		s->on_ns += now - s->on_since_ns;
+		s->on_since_ns = 0;
+		return;
+	}
+	s->fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (s->fd >= 0)
+		s->on_since_ns = now;
+}
+
+void budget_stats_start(struct budget_stats *s, struct report *r)
+{
+	uint64_t now = now_mono_ns();
+	char why[256];
+
+	memset(s, 0, sizeof(*s));
+	s->fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	s->works = s->fd >= 0;
+	s->on_since_ns = s->works ? now : 0;
+	if (s->works)
+		snprintf(why, sizeof(why), "on while the collectors start, then %.0f ms of every "
+			 "%.0f ms of the collect window (BPF_ENABLE_STATS): they cost two clock reads "
+			 "per program run; run times and counts are scaled from that share",
+			 BUDGET_STATS_ON_S * 1e3, BUDGET_INTERVAL_S * 1e3);
+	else
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+	json_object_set_new(report_get(r, "overhead"), "bpf_stats",
+			    json_pack("{s:b, s:s}", "enabled", s->works, "reason", why));
+}
+
+void budget_stats_stop(struct budget_stats *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
 }
 
 /* The budget_sample_every variable of a loaded object, in its .bss as
@@ -110,9 +183,12 @@ static json_t *budget_section(struct report *r, const struct budget *b)
 }
 
 int budget_init(struct budget *b, const struct run_opts *opts, const char *step,
-		struct collector *cs, size_t n, struct report *r)
+		struct collector *cs, size_t n, struct report *r, struct budget_stats *stats)
 {
+	uint64_t now;
+
 	memset(b, 0, sizeof(*b));
+	b->stats = stats;
 	b->max_pct = opts && opts->max_overhead_pct > 0 ? opts->max_overhead_pct :
 		     DEFAULT_MAX_OVERHEAD_PCT;
 	b->nr_cpus = probe_nr_cpus();
@@ -121,13 +197,24 @@ int budget_init(struct budget *b, const struct run_opts *opts, const char *step,
 	b->e = calloc(n ? n : 1, sizeof(*b->e));
 	if (!b->e)
 		return -ENOMEM;
+	now = now_mono_ns();
 	for (size_t i = 0; i < n; i++) {
 		b->e[i].sample_every = 1;
 		b->e[i].knob = find_knob(object_of(&cs[i]));
 		b->e[i].bpf_ns_seen = budget_bpf_run_ns(object_of(&cs[i]));
+		/* The stats were on from before its start until now. */
+		if (cs[i].ops && cs[i].started_s > 0 && now > cs[i].started_s * 1e9)
+			b->e[i].wall_ns = b->e[i].on_ns = now - (uint64_t)(cs[i].started_s * 1e9);
 	}
 	budget_section(r, b);
-	b->t0_ns = b->last_ns = now_mono_ns();
+	b->t0_ns = b->last_ns = now;
+	/* The first interval's on period starts now, whatever the start-up
+	 * took: a check soon after would otherwise scale a sliver of it. */
+	if (stats->on_since_ns) {
+		stats->on_ns += now - stats->on_since_ns;
+		stats->on_since_ns = now;
+	}
+	b->stats_on_last = stats_on_ns(stats, now);
 	b->tool_ns_t0 = b->tool_ns_last = budget_tool_cpu_ns();
 	return 0;
 }
@@ -219,20 +306,25 @@ static double measure(struct budget *b, struct collector *cs, size_t *top_out,
 		      uint64_t *top_ns_out)
 {
 	uint64_t now = now_mono_ns(), tool = budget_tool_cpu_ns(), cost, top_ns = 0;
-	uint64_t wall = now - b->last_ns;
+	uint64_t wall = now - b->last_ns, on = stats_on_ns(b->stats, now) - b->stats_on_last;
+	/* what the stats saw in their share of the interval, for all of it */
+	double scale = on ? (double)wall / (double)on : 0;
 	size_t top = b->n;
 	double pct;
 
 	cost = tool - b->tool_ns_last;
 	for (size_t i = 0; i < b->n; i++) {
-		uint64_t bpf_ns, mine;
+		uint64_t bpf_ns, mine, seen_ns;
 
 		if (!cs[i].ops || cs[i].stopped)
 			continue;
 		bpf_ns = budget_bpf_run_ns(object_of(&cs[i]));
-		mine = bpf_ns - b->e[i].bpf_ns_seen + b->e[i].poll_ns;
-		b->bpf_ns_total += bpf_ns - b->e[i].bpf_ns_seen;
-		cost += bpf_ns - b->e[i].bpf_ns_seen;
+		seen_ns = (uint64_t)((double)(bpf_ns - b->e[i].bpf_ns_seen) * scale);
+		mine = seen_ns + b->e[i].poll_ns;
+		b->bpf_ns_total += seen_ns;
+		cost += seen_ns;
+		b->e[i].wall_ns += wall;
+		b->e[i].on_ns += on;
 		b->e[i].cost_ns += mine;
 		b->e[i].bpf_ns_seen = bpf_ns;
 		b->e[i].poll_ns = 0;
@@ -248,10 +340,18 @@ static double measure(struct budget *b, struct collector *cs, size_t *top_out,
 	if (pct > b->max_pct)
 		b->nr_over++;
 	b->last_ns = now;
+	b->stats_on_last += on;
 	b->tool_ns_last = tool;
 	*top_out = top;
 	*top_ns_out = wall ? top_ns * 1000000000ull / wall : 0;   /* ns per second */
 	return pct;
+}
+
+uint64_t budget_stats_off_ns(const struct budget *b)
+{
+	if (!b->stats->on_since_ns || b->stats->held_on)
+		return UINT64_MAX;
+	return b->stats->on_since_ns + (uint64_t)(BUDGET_STATS_ON_S * 1e9);
 }
 
 void budget_check(struct budget *b, struct collector *cs, struct report *r)
@@ -260,9 +360,14 @@ void budget_check(struct budget *b, struct collector *cs, struct report *r)
 	size_t top;
 	double pct;
 
-	if (now_mono_ns() - b->last_ns < (uint64_t)(BUDGET_INTERVAL_S * 1e9))
+	uint64_t now = now_mono_ns();
+
+	if (now >= budget_stats_off_ns(b))
+		stats_switch(b->stats, false, now);
+	if (now - b->last_ns < (uint64_t)(BUDGET_INTERVAL_S * 1e9))
 		return;
 	pct = measure(b, cs, &top, &top_ns_per_s);
+	stats_switch(b->stats, true, now_mono_ns());
 	if (pct > b->max_pct && top < b->n)
 		act_on(b, cs, top, r, pct, pct_of_host(b, top_ns_per_s, 1000000000ull));
 }
@@ -277,6 +382,8 @@ void budget_close(struct budget *b, struct collector *cs)
 		measure(b, cs, &top, &top_ns_per_s);
 	b->t_end_ns = now_mono_ns();
 	b->tool_ns_end = budget_tool_cpu_ns();
+	for (size_t i = 0; i < b->n; i++)
+		cs[i].stats_scale = b->e[i].on_ns ? (double)b->e[i].wall_ns / b->e[i].on_ns : 1;
 }
 
 /* "; over the 2% overhead budget: syscount sampled 1 in 16 from 1.0 s,

@@ -5,7 +5,9 @@
  * (bpf_prog_info.run_time_ns, BPF_ENABLE_STATS) and, when the sum is over
  * the budget, samples the costliest collector down (budget.bpf.h) or, when
  * it cannot be sampled further, stops it early. What it did goes into
- * report.overhead.budget and the collectors' records. */
+ * report.overhead.budget and the collectors' records. The statistics are
+ * themselves a cost on every program run, so they are on for a part of
+ * each interval only, and the run time read is scaled up by that share. */
 #ifndef FRIDAY_BUDGET_H
 #define FRIDAY_BUDGET_H
 
@@ -21,6 +23,20 @@
  * far as the overrun asks; past the last, a stop. */
 #define BUDGET_SAMPLE_FACTOR 4
 #define BUDGET_MAX_SAMPLE_EVERY 256
+/* BPF run-time statistics cost each program run two clock reads (here they
+ * added 150 to 250 ns to every run of a syscall probe, more than the probe
+ * itself), so they are on for BUDGET_STATS_ON_S of every interval and what
+ * they read is scaled by the share of the time they were on. */
+#define BUDGET_STATS_ON_S 0.05
+
+/* The switch of BPF run-time statistics during a collect window. */
+struct budget_stats {
+	int fd;                     /* holds them on (BPF_ENABLE_STATS); -1: off */
+	bool works;                 /* they could be turned on at all */
+	bool held_on;               /* kernel.bpf_stats_enabled keeps them on: no switching */
+	uint64_t on_since_ns;       /* start of the current on period; 0: off */
+	uint64_t on_ns;             /* the closed on periods, summed */
+};
 
 struct budget_entry {
 	uint64_t bpf_ns_seen;       /* run_time_ns summed at the last check */
@@ -31,6 +47,7 @@ struct budget_entry {
 	double sampled_at_s;        /* when it was first sampled down */
 	double stopped_at_s;        /* seconds into the window, 0: ran to the end */
 	int strikes;                /* checks it was the costliest past its last step */
+	uint64_t wall_ns, on_ns;    /* its window so far, and the stats' on time in it */
 };
 
 struct budget {
@@ -45,17 +62,30 @@ struct budget {
 	double peak_pct;
 	size_t n;
 	struct budget_entry *e;     /* one per collector of the step */
+	struct budget_stats *stats;
+	uint64_t stats_on_last;     /* the stats' on time at the last check */
 };
 
+/* Turns BPF run-time statistics on before the collectors start, and
+ * records how in report.overhead.bpf_stats. */
+void budget_stats_start(struct budget_stats *s, struct report *r);
+/* Turns them off (the kernel does when the descriptor closes). */
+void budget_stats_stop(struct budget_stats *s);
+
 /* Sets the budget up for collectors cs[0..n) just started (ops NULL: did
- * not start), and report.overhead.budget. Returns -ENOMEM or 0. */
+ * not start), with the stats switched on by budget_stats_start, and
+ * report.overhead.budget. Returns -ENOMEM or 0. */
 int budget_init(struct budget *b, const struct run_opts *opts, const char *step,
-		struct collector *cs, size_t n, struct report *r);
+		struct collector *cs, size_t n, struct report *r, struct budget_stats *stats);
 /* Polls collector i, charging its CPU time to it. */
 void budget_poll(struct budget *b, struct collector *cs, size_t i);
-/* Once an interval: measures, and samples down or stops one collector. */
+/* When the stats' current on period should end (UINT64_MAX: not on). */
+uint64_t budget_stats_off_ns(const struct budget *b);
+/* Every poll: ends the stats' on period when due; once an interval:
+ * measures, and samples down or stops one collector. */
 void budget_check(struct budget *b, struct collector *cs, struct report *r);
-/* When the window closes, before the collectors stop: the last figures. */
+/* When the window closes, before the collectors stop: the last figures,
+ * and each collector's stats_scale. */
 void budget_close(struct budget *b, struct collector *cs);
 /* After the harvest: the window's figures into report.overhead.budget and
  * report.collectors.NAME, what was done appended to the step's reason;

@@ -54,19 +54,6 @@ static void record(struct report *r, const char *name, const char *status, const
 				    json_integer((json_int_t)lost));
 }
 
-/* Turns BPF run-time statistics on for the window; returns the fd that
- * keeps them on, or -1 (recorded in report.overhead.bpf_stats). */
-static int stats_on(struct report *r)
-{
-	int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-
-	json_object_set_new(report_get(r, "overhead"), "bpf_stats",
-			    json_pack("{s:b, s:s}", "enabled", fd >= 0, "reason",
-				      fd >= 0 ? "on for the collect window (BPF_ENABLE_STATS)" :
-				      strerror(errno)));
-	return fd;
-}
-
 /* Under a memory limit on friday's own cgroup, whether a collector fits
  * with MEM_RESERVE_MIB to spare for the harvest and the archive; why not,
  * in words. The kernel's answer to a map that does not fit is the OOM
@@ -130,7 +117,14 @@ static void poll_until(struct collector *cs, size_t n, uint64_t deadline_ns, str
 		for (size_t i = 0; i < n; i++)
 			budget_poll(b, cs, i);
 		budget_check(b, cs, r);
-		sleep_until_ns(next < deadline_ns ? next : deadline_ns);
+		if (next > deadline_ns)
+			next = deadline_ns;
+		/* the stats' short on period ends between two polls */
+		if (budget_stats_off_ns(b) < next) {
+			sleep_until_ns(budget_stats_off_ns(b));
+			budget_check(b, cs, r);
+		}
+		sleep_until_ns(next);
 	}
 	budget_close(b, cs);
 }
@@ -177,8 +171,9 @@ enum step_status step_collect(struct step_ctx *ctx)
 	struct collector cs[MAX_COLLECTORS];
 	char unknown[128] = "";   /* names of the collectors that do not exist */
 	size_t n = 0, i, off = 0;
-	int started, stats_fd;
+	struct budget_stats stats;
 	struct budget budget;
+	int started;
 
 	memset(cs, 0, sizeof(cs));
 	json_array_foreach(names, i, name) {
@@ -199,27 +194,24 @@ enum step_status step_collect(struct step_ctx *ctx)
 		cs[n].knobs = json_object_get(json_object_get(ctx->args, "knobs"), cname);
 		n++;
 	}
-	stats_fd = stats_on(ctx->report);
+	budget_stats_start(&stats, ctx->report);
 	started = start_all(cs, n, ctx);
 	if (started == 0 && unknown[0]) {
-		if (stats_fd >= 0)
-			close(stats_fd);
+		budget_stats_stop(&stats);
 		snprintf(ctx->reason, sizeof(ctx->reason), "no such collector: %s (see: friday list "
 			 "collectors)", unknown);
 		return STEP_FAILED;
 	}
 	if (started == 0) {
-		if (stats_fd >= 0)
-			close(stats_fd);
+		budget_stats_stop(&stats);
 		snprintf(ctx->reason, sizeof(ctx->reason), "none of %zu collectors could start "
 			 "(see report.collectors)", n);
 		return STEP_UNAVAILABLE;
 	}
 	if (budget_init(&budget, ctx->opts, json_string_value(json_object_get(ctx->args, "id")),
-			cs, n, ctx->report)) {
+			cs, n, ctx->report, &stats)) {
 		stop_harvest_all(cs, n, ctx->report);
-		if (stats_fd >= 0)
-			close(stats_fd);
+		budget_stats_stop(&stats);
 		snprintf(ctx->reason, sizeof(ctx->reason), "out of memory");
 		return STEP_FAILED;
 	}
@@ -227,8 +219,7 @@ enum step_status step_collect(struct step_ctx *ctx)
 	poll_until(cs, n, ctx->deadline_ns - (ctx->budget_s > 4 ? 1000000000ull : 0), &budget,
 		   ctx->report);
 	stop_harvest_all(cs, n, ctx->report);
-	if (stats_fd >= 0)
-		close(stats_fd);
+	budget_stats_stop(&stats);
 	snprintf(ctx->reason, sizeof(ctx->reason), "%d of %zu collectors ran%s", started, n,
 		 friday_stop_requested ? " (cut short by a stop request)" : "");
 	budget_finish(&budget, cs, ctx->report, ctx->reason, sizeof(ctx->reason));
