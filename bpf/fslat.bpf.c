@@ -10,8 +10,9 @@
  * slow_ns go to user space through a ring buffer with the file's dentry
  * names (bpf_d_path is not allowed on tracepoints, so the names are read
  * from d_name up a few parents; fslat.c adds the mount point). The entry
- * state lives in task storage (tp_btf) or a hash by tid (raw_tp, classic
- * tracepoint): see task_ts.bpf.h. */
+ * state lives in a slot by thread id (tid_slot.bpf.h): its exit runs on
+ * every syscall of the host, and finds a free slot there with one inlined
+ * array lookup. */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
@@ -36,7 +37,7 @@ const volatile __u32 self_tgid = 0;        /* friday itself */
 /* The heat map's column width (its start: heat.bpf.h). */
 const volatile __u64 heat_col_ns = 1000000000;
 
-struct task_state {
+struct tid_state {
 	__u64 ts;
 	__u64 file;            /* struct file *, held by the syscall until exit */
 	__s32 fd;
@@ -44,7 +45,7 @@ struct task_state {
 };
 
 #include "target.bpf.h"
-#include "task_ts.bpf.h"
+#include "tid_slot.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -140,6 +141,19 @@ static __always_inline struct file *fd_file(long fd)
 	return f;
 }
 
+/* The same on tp_btf, where the task's pointers are typed and read
+ * without a helper call (this runs on every read and write of the host). */
+static __always_inline struct file *fd_file_btf(long fd)
+{
+	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+	struct file *f = NULL;
+
+	if (fd < 0 || !fdt || fd >= fdt->max_fds)
+		return NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
+	return f;
+}
+
 static __always_inline bool storage_file(struct file *f)
 {
 	struct inode *ino = BPF_CORE_READ(f, f_inode);
@@ -182,18 +196,18 @@ static __always_inline bool wanted(void)
 	return target_current();
 }
 
-static __always_inline void on_enter(long id, long fd)
+static __always_inline void on_enter(long id, long fd, bool btf)
 {
 	int op = op_of(id);
-	struct task_state *st;
+	struct tid_state *st;
 	struct file *f;
 
 	if (op < 0 || !wanted())
 		return;
-	f = fd_file(fd);
+	f = btf ? fd_file_btf(fd) : fd_file(fd);
 	if (!f || !storage_file(f))
 		return;
-	st = task_state_get(true);
+	st = tid_state_claim((__u32)bpf_get_current_pid_tgid());
 	if (!st)
 		return;
 	st->ts = bpf_ktime_get_ns();
@@ -225,7 +239,7 @@ static __always_inline struct fs_proc *proc_row(__u32 tgid, __u32 op)
 	return bpf_map_lookup_elem(&procs, &key);
 }
 
-static __always_inline void emit_slow(struct task_state *st, __u64 now, __u64 delta, long ret)
+static __always_inline void emit_slow(struct tid_state *st, __u64 now, __u64 delta, long ret)
 {
 	struct fs_event *ev = bpf_ringbuf_reserve(&slow_calls, sizeof(*ev), 0);
 	__u64 id = bpf_get_current_pid_tgid();
@@ -248,20 +262,14 @@ static __always_inline void emit_slow(struct task_state *st, __u64 now, __u64 de
 
 static __always_inline void on_exit(long ret)
 {
-	struct task_state *stp = task_state_get(false), call;
-	struct task_state *st = &call;
 	__u64 now, delta, id = bpf_get_current_pid_tgid();
+	struct tid_state call, *st = &call;
 	__u32 slot, key, op;
 	struct fs_proc *e;
 	__u64 *h;
 
-	if (!stp || !stp->ts)
+	if (!tid_state_take((__u32)id, &call) || !call.ts)
 		return;
-	call = *stp;
-	stp->ts = 0;
-	/* The hash (raw_tp, tracepoint) keeps no entry between calls, so
-	 * threads that exit leave nothing behind. */
-	task_state_exit();
 	now = bpf_ktime_get_ns();
 	delta = now - st->ts;
 	op = st->op;
@@ -306,7 +314,7 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(enter_btf, struct pt_regs *regs, long id)
 {
 	if (op_of(id) >= 0)
-		on_enter(id, PT_REGS_PARM1_CORE_SYSCALL(regs));
+		on_enter(id, PT_REGS_PARM1_SYSCALL(regs), true);
 	return 0;
 }
 
@@ -321,7 +329,7 @@ SEC("raw_tp/sys_enter")
 int BPF_PROG(enter_raw, struct pt_regs *regs, long id)
 {
 	if (op_of(id) >= 0)
-		on_enter(id, PT_REGS_PARM1_CORE_SYSCALL(regs));
+		on_enter(id, PT_REGS_PARM1_CORE_SYSCALL(regs), false);
 	return 0;
 }
 
@@ -335,7 +343,7 @@ int BPF_PROG(exit_raw, struct pt_regs *regs, long ret)
 SEC("tracepoint/raw_syscalls/sys_enter")
 int enter_tp(struct trace_event_raw_sys_enter *ctx)
 {
-	on_enter(ctx->id, ctx->args[0]);
+	on_enter(ctx->id, ctx->args[0], false);
 	return 0;
 }
 

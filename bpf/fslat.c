@@ -126,9 +126,6 @@ static void knobs(void *s, struct collector *c, enum attach_kind kind)
 	skel->rodata->self_tgid = getpid();
 	skel->rodata->targ_tgid = c->opts->pid;
 	skel->rodata->targ_cgid = p->cgid;
-	skel->rodata->use_task_storage = kind == ATTACH_TP_BTF;
-	if (kind != ATTACH_TP_BTF)
-		bpf_map__set_autocreate(skel->maps.task_store, false);
 }
 
 static const struct variant_ops loader = {

@@ -2,19 +2,22 @@
 /* syscount.bpf.c: syscall rate, errors and time (F-05, TH-06) from
  * raw_syscalls sys_enter/sys_exit, aggregated in the kernel: per syscall
  * id (counters and a log2 histogram of time in the syscall, ns), and per
- * (process, syscall). It runs twice on every syscall of the host, so every
- * map it writes is per-CPU: plain adds, no atomic, no cache line shared
- * between CPUs; syscount.c sums the CPUs. The entry timestamp lives in
- * task storage (tp_btf) or a hash by tid (raw_tp, classic tracepoint).
- * With task storage, the (process, syscall) counts of a task's last
- * SC_CACHED syscall ids stay there too, and go to the procs hash only when
- * another id takes their slot, when the task exits, or when the window
- * closes (flush_btf, a task iterator syscount.c runs): a loop of read and
- * write makes no hash lookup at all. With the latency
- * knob (the Thursday drill-down; off on Tuesday, where the verifier drops
- * that code), the syscalls of lat_nr also get a log2 histogram per
- * (process, syscall) and their calls at or above lat_slow_ns go to user
- * space through a ring buffer (TH-06 slow calls). */
+ * (process, syscall). It runs twice on every syscall of the host, so the
+ * hot path is kept to array lookups, which the verifier inlines: every
+ * call is counted at its exit (the id read back from the registers), into
+ * per-CPU maps (plain adds, no atomic, no cache line shared between CPUs;
+ * syscount.c sums the CPUs), and the per-(process, syscall) counts of a
+ * CPU's last SC_CACHED pairs wait in a per-CPU cache, so a loop of read
+ * and write makes no hash lookup (syscount.c adds the caches in when the
+ * window closes). Time in the syscall takes two clock reads (45 ns each on
+ * the project machine) and the entry's state (tid_slot.bpf.h), so only one
+ * call in time_every is timed, at random, and counts time_every times
+ * (Tuesday's default is 8: rates and errors stay exact, times are
+ * estimates); time_every 1 times every call. With the latency knob (the
+ * Thursday drill-down; off on Tuesday, where the verifier drops that code,
+ * and it times every call), the syscalls of lat_nr also get a log2
+ * histogram per (process, syscall), and their calls at or above
+ * lat_slow_ns go to user space through a ring buffer (TH-06 slow calls). */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
@@ -29,20 +32,20 @@ const volatile __u64 targ_cgid = 0;
 const volatile bool latency = false;
 const volatile __s32 lat_nr[SC_LAT_NR] = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 const volatile __u64 lat_slow_ns = 10000000;
+/* Time one call in time_every (1: all); set by syscount.c. */
+const volatile __u32 time_every = 1;
+/* exit and exit_group never return: their entry would hold a slot. */
+const volatile __s32 nr_exit = -1, nr_exit_group = -1;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct sc_start);
-} start_ts SEC(".maps");
+__u64 lost_events = 0;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 32768);
-	__type(key, __u32);
-	__type(value, struct sc_start);
-} start_hash SEC(".maps");
+struct tid_state {
+	__u64 ts;
+	__u32 id;
+	__u32 pad;
+};
+
+#include "tid_slot.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -85,6 +88,14 @@ struct {
 	__uint(max_entries, 128 * 1024);
 } lat_slow SEC(".maps");
 
+/* Each CPU's last SC_CACHED (process, syscall) pairs, not yet in procs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sc_cpu_cache);
+} cpu_cache SEC(".maps");
+
 static const struct sc_proc zero_proc;
 static const struct sc_lat zero_lat;
 
@@ -110,9 +121,9 @@ static __always_inline bool wanted(void)
 	return true;
 }
 
-static __always_inline struct sc_proc *proc_entry(__u32 tgid, __u32 id, struct task_struct *t)
+static __always_inline struct sc_proc *proc_entry(const struct sc_cached *c)
 {
-	struct sc_proc_key key = { .tgid = tgid, .id = id };
+	struct sc_proc_key key = { .tgid = c->tgid, .id = c->id };
 	struct sc_proc *e = bpf_map_lookup_elem(&procs, &key);
 
 	if (e)
@@ -126,7 +137,7 @@ static __always_inline struct sc_proc *proc_entry(__u32 tgid, __u32 id, struct t
 	 * nameless, and syscount.c takes the name from whichever has one. */
 	e = bpf_map_lookup_elem(&procs, &key);
 	if (e)
-		BPF_CORE_READ_STR_INTO(&e->comm, t, group_leader, comm);
+		__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
 	return e;
 }
 
@@ -199,198 +210,165 @@ static __always_inline void lat_record(__u32 id, __u64 delta, long ret)
 	}
 }
 
-static __always_inline void proc_add(__u32 tgid, __u32 id, struct task_struct *t, __u64 count,
-				     __u64 errors, __u64 total_ns)
+static __always_inline void proc_add(const struct sc_cached *c)
 {
-	struct sc_proc *pe = proc_entry(tgid, id, t);
+	struct sc_proc *pe = proc_entry(c);
 
 	if (pe) {
-		pe->count += count;
-		pe->errors += errors;
-		pe->total_ns += total_ns;
+		pe->count += c->count;
+		pe->errors += c->errors;
+		pe->total_ns += c->total_ns;
 	}
 }
 
-/* Adds a cached slot to procs and empties it. */
-static __always_inline void flush_slot(struct sc_cached *c, __u32 tgid, struct task_struct *t)
+/* Adds a call to this CPU's cached (process, syscall) row; a pair not in
+ * the cache takes the slot of the older row, which goes to procs. The
+ * row keeps its process's name, read once when the row is taken (the
+ * evicted row may be another process's). */
+static __always_inline void cache_add(__u32 tgid, __u32 id, __u64 w, __u64 errors, __u64 ns)
 {
-	if (!c->count)
-		return;
-	proc_add(tgid, c->id, t, c->count, c->errors, c->total_ns);
-	c->count = 0;
-}
-
-/* Adds w calls (one kept call standing for w: budget.bpf.h) to the task's
- * cached slot of id. */
-static __always_inline void cache_add(struct sc_start *s, __u32 id, bool failed, __u64 delta,
-				      __u64 w)
-{
+	struct task_struct *t;
+	struct sc_cpu_cache *cc;
 	struct sc_cached *c;
-	__u32 k;
+	__u32 zero = 0, k;
 
+	cc = bpf_map_lookup_elem(&cpu_cache, &zero);
+	if (!cc)
+		return;
 	for (k = 0; k < SC_CACHED; k++) {
-		c = &s->cache[k];
-		if (c->count && c->id == id) {
+		c = &cc->rows[k];
+		if (c->count && c->tgid == tgid && c->id == id) {
 			c->count += w;
-			c->errors += failed ? w : 0;
-			c->total_ns += delta * w;
+			c->errors += errors;
+			c->total_ns += ns;
 			return;
 		}
 	}
-	k = s->next % SC_CACHED;
-	s->next = k + 1;
-	c = &s->cache[k];
-	flush_slot(c, bpf_get_current_pid_tgid() >> 32, (struct task_struct *)bpf_get_current_task());
+	k = cc->next % SC_CACHED;
+	cc->next = k + 1;
+	c = &cc->rows[k];
+	if (c->count)
+		proc_add(c);
+	c->tgid = tgid;
 	c->id = id;
 	c->count = w;
-	c->errors = failed ? w : 0;
-	c->total_ns = delta * w;
+	c->errors = errors;
+	c->total_ns = ns;
+	t = (struct task_struct *)bpf_get_current_task();
+	BPF_CORE_READ_STR_INTO(&c->comm, t, group_leader, comm);
 }
 
-static __always_inline void record(struct sc_start *s, long ret, bool cached)
+/* The timed part of a call: time in the syscall, and the latency knob. */
+static __always_inline __u64 time_call(__u32 id, struct tid_state *st, long ret, __u64 w)
 {
-	__u64 delta = bpf_ktime_get_ns() - s->ts, w = budget_weight();
-	__u32 id = s->id, key;
-	bool failed = ret < 0 && ret >= -4095;
-	struct sc_stat *st;
-	__u64 *slot;
+	__u64 delta = bpf_ktime_get_ns() - st->ts, *slot;
+	struct sc_stat *s;
+	__u32 key;
 
-	if (id >= SC_MAX_SYSCALLS) {
-		count(SC_LOST_BAD_ID);
-		return;
-	}
-	count_by(SC_EVENTS, w);
-	st = bpf_map_lookup_elem(&stats, &id);
-	if (st) {
-		st->count += w;
-		st->errors += failed ? w : 0;
-		st->total_ns += delta * w;
-		if (delta > st->max_ns)
-			st->max_ns = delta;
+	if (st->id != id)       /* not the call that entry saw */
+		return 0;
+	s = bpf_map_lookup_elem(&stats, &id);
+	if (s) {
+		s->total_ns += delta * w;
+		if (delta > s->max_ns)
+			s->max_ns = delta;
 	}
 	key = id * HIST_SLOTS + hist_slot(delta);
 	slot = bpf_map_lookup_elem(&hists, &key);
 	if (slot)
 		*slot += w;
-	if (cached)
-		cache_add(s, id, failed, delta, w);
-	else
-		proc_add(bpf_get_current_pid_tgid() >> 32, id,
-			 (struct task_struct *)bpf_get_current_task(), w, failed ? w : 0, delta * w);
 	if (latency)
 		lat_record(id, delta, ret);
+	return delta * w;
 }
+
+static __always_inline void on_enter(long id)
+{
+	struct tid_state *st;
+
+	if (time_every > 1 && bpf_get_prandom_u32() % time_every)
+		return;
+	if (id == nr_exit || id == nr_exit_group || !wanted() || !budget_keep())
+		return;
+	st = tid_state_claim((__u32)bpf_get_current_pid_tgid());
+	if (!st)
+		return;
+	st->ts = bpf_ktime_get_ns();
+	st->id = id;
+}
+
+static __always_inline void on_exit(long id, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), w = budget_weight(), ns = 0;
+	bool failed = ret < 0 && ret >= -4095;
+	struct tid_state st;
+	struct sc_stat *s;
+	__u32 nr = id;
+
+	/* A timed call is timed whatever the sampling below: its slot must
+	 * be freed. */
+	if (tid_state_take((__u32)pid_tgid, &st) && nr < SC_MAX_SYSCALLS)
+		ns = time_call(nr, &st, ret, time_every * w);
+	if (!wanted() || !budget_keep())
+		return;
+	if (nr >= SC_MAX_SYSCALLS) {
+		count(SC_LOST_BAD_ID);
+		return;
+	}
+	s = bpf_map_lookup_elem(&stats, &nr);
+	if (s) {
+		s->count += w;
+		s->errors += failed ? w : 0;
+	}
+	cache_add(pid_tgid >> 32, nr, w, failed ? w : 0, ns);
+}
+
+/* The syscall number at exit, from the user registers the call saved. */
+#if defined(__TARGET_ARCH_arm64)
+#define SYSCALL_NR(regs) BPF_CORE_READ(regs, syscallno)
+#else
+#define SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
+#endif
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(enter_btf, struct pt_regs *regs, long id)
 {
-	struct sc_start *s;
-
-	if (!wanted() || !budget_keep())
-		return 0;
-	s = bpf_task_storage_get(&start_ts, bpf_get_current_task_btf(), 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!s) {
-		count(SC_LOST_START_FULL);
-		return 0;
-	}
-	s->ts = bpf_ktime_get_ns();
-	s->id = id;
-	s->valid = 1;
+	on_enter(id);
 	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(exit_btf, struct pt_regs *regs, long ret)
 {
-	struct sc_start *s = bpf_task_storage_get(&start_ts, bpf_get_current_task_btf(), 0, 0);
-
-	if (!s || !s->valid)
-		return 0;
-	record(s, ret, true);
-	s->valid = 0;
+	on_exit(SYSCALL_NR(regs), ret);
 	return 0;
-}
-
-static __always_inline void flush_task(struct task_struct *t)
-{
-	struct sc_start *s = bpf_task_storage_get(&start_ts, t, 0, 0);
-	__u32 tgid = BPF_CORE_READ(t, tgid);
-
-	if (!s)
-		return;
-	for (__u32 k = 0; k < SC_CACHED; k++)
-		flush_slot(&s->cache[k], tgid, t);
-}
-
-/* A task's cached counts would go with its storage. */
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(task_exit_btf, struct task_struct *p)
-{
-	flush_task(bpf_get_current_task_btf());
-	return 0;
-}
-
-/* Run by syscount.c when the window closes: every live task's counts. */
-SEC("iter/task")
-int flush_btf(struct bpf_iter__task *ctx)
-{
-	/* Read once: a second load of ctx->task would reach flush_task
-	 * without the null check, and the verifier refuses that. */
-	struct task_struct *t = ctx->task;
-
-	if (t)
-		flush_task(t);
-	return 0;
-}
-
-static __always_inline void enter_hash(long id)
-{
-	struct sc_start s = { .ts = bpf_ktime_get_ns(), .id = id, .valid = 1 };
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	if (!wanted() || !budget_keep())
-		return;
-	if (bpf_map_update_elem(&start_hash, &tid, &s, BPF_ANY))
-		count(SC_LOST_START_FULL);
-}
-
-static __always_inline void exit_hash(long ret)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct sc_start *s = bpf_map_lookup_elem(&start_hash, &tid);
-
-	if (!s)
-		return;
-	record(s, ret, false);
-	bpf_map_delete_elem(&start_hash, &tid);
 }
 
 SEC("raw_tp/sys_enter")
 int BPF_PROG(enter_raw, struct pt_regs *regs, long id)
 {
-	enter_hash(id);
+	on_enter(id);
 	return 0;
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(exit_raw, struct pt_regs *regs, long ret)
 {
-	exit_hash(ret);
+	on_exit(SYSCALL_NR(regs), ret);
 	return 0;
 }
 
 SEC("tracepoint/raw_syscalls/sys_enter")
 int enter_tp(struct trace_event_raw_sys_enter *ctx)
 {
-	enter_hash(ctx->id);
+	on_enter(ctx->id);
 	return 0;
 }
 
 SEC("tracepoint/raw_syscalls/sys_exit")
 int exit_tp(struct trace_event_raw_sys_exit *ctx)
 {
-	exit_hash(ctx->ret);
+	on_exit(ctx->id, ctx->ret);
 	return 0;
 }
 

@@ -33,6 +33,9 @@
 #define LAT_KEEP 10             /* slowest calls kept per latency syscall */
 #define LAT_TOP_KEYS 20         /* (process, syscall) rows in the report */
 #define LAT_SLOW_MS_DEFAULT 10.0
+/* One call in 8 timed: two clock reads and a slot cost more than counting
+ * (docs/performance.md); rates and errors stay exact. */
+#define TIME_EVERY_DEFAULT 8
 
 #ifndef SYS_poll
 #define SYS_poll -1
@@ -75,6 +78,8 @@ struct syscount_priv {
 	struct lat_row rows[SC_LAT_NR][LAT_KEEP];
 	size_t nr_rows[SC_LAT_NR];
 	uint64_t slow_seen;
+	uint32_t time_every;        /* knob: one call in this many is timed */
+	uint64_t flush_lost;        /* cached rows the full procs map refused */
 };
 
 /* One syscall id's totals over every CPU. */
@@ -115,13 +120,14 @@ static void knobs(void *s, struct collector *c, enum attach_kind kind)
 	skel->rodata->lat_slow_ns = (uint64_t)(p->slow_ms * 1e6);
 	for (int i = 0; i < SC_LAT_NR; i++)
 		skel->rodata->lat_nr[i] = lat_syscalls[i].nr;
+	skel->rodata->time_every = p->time_every;
+	skel->rodata->nr_exit = SYS_exit;
+	skel->rodata->nr_exit_group = SYS_exit_group;
 	if (!p->latency) {
 		/* Tuesday: no latency maps at all. */
 		bpf_map__set_autocreate(skel->maps.lat_procs, false);
 		bpf_map__set_autocreate(skel->maps.lat_slow, false);
 	}
-	if (kind != ATTACH_TP_BTF)
-		bpf_map__set_autocreate(skel->maps.start_ts, false);
 }
 
 static const struct variant_ops loader = {
@@ -184,6 +190,7 @@ static int syscount_start(struct collector *c, char *why, size_t len)
 {
 	struct syscount_priv *p = calloc(1, sizeof(*p));
 	struct timespec mono, real;
+	double knob;
 	int err;
 
 	if (!p)
@@ -191,6 +198,9 @@ static int syscount_start(struct collector *c, char *why, size_t len)
 	c->priv = p;
 	p->nr_cpus = probe_nr_cpus();
 	read_knobs(p, c->knobs);
+	/* the latency part times every call of its syscalls */
+	knob = collector_knob(c, "time_every", TIME_EVERY_DEFAULT);
+	p->time_every = p->latency || knob < 1 ? 1 : knob > 65536 ? 65536 : (uint32_t)knob;
 	err = probe_cgroup_id(c->opts->cgroup, &p->cgid, why, len);
 	if (err)
 		return err;
@@ -219,21 +229,40 @@ static int syscount_poll(struct collector *c)
 	return p->rb ? ring_buffer__poll(p->rb, 0) : 0;
 }
 
-/* Runs the flush_btf task iterator once: every live task's cached
- * (process, syscall) counts go to the procs hash. */
+/* Adds one cached row to its procs entry, from user space (after the
+ * programs are detached, nothing else writes the map). */
+static void flush_row(struct syscount_priv *p, int procs_fd, const struct sc_cached *row,
+		      struct sc_proc *vals)
+{
+	struct sc_proc_key key = { .tgid = row->tgid, .id = row->id };
+
+	if (bpf_map_lookup_elem(procs_fd, &key, vals))
+		memset(vals, 0, sizeof(*vals) * p->nr_cpus);
+	vals[0].count += row->count;
+	vals[0].errors += row->errors;
+	vals[0].total_ns += row->total_ns;
+	if (!vals[0].comm[0])
+		memcpy(vals[0].comm, row->comm, sizeof(vals[0].comm));
+	if (bpf_map_update_elem(procs_fd, &key, vals, BPF_ANY))
+		p->flush_lost++;
+}
+
+/* Every CPU's cached (process, syscall) counts go to the procs hash. */
 static void flush_cached(struct syscount_priv *p)
 {
-	char buf[64];
-	int fd;
+	struct sc_cpu_cache *caches = calloc(p->nr_cpus, sizeof(*caches));
+	struct sc_proc *vals = calloc(p->nr_cpus, sizeof(*vals));
+	int procs_fd = bpf_map__fd(p->skel->maps.procs);
+	uint32_t zero = 0;
 
-	if (!p->skel->links.flush_btf)
-		return;
-	fd = bpf_iter_create(bpf_link__fd(p->skel->links.flush_btf));
-	if (fd < 0)
-		return;
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	close(fd);
+	if (caches && vals &&
+	    !bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.cpu_cache), &zero, caches))
+		for (int cpu = 0; cpu < p->nr_cpus; cpu++)
+			for (int k = 0; k < SC_CACHED; k++)
+				if (caches[cpu].rows[k].count)
+					flush_row(p, procs_fd, &caches[cpu].rows[k], vals);
+	free(caches);
+	free(vals);
 }
 
 static void syscount_stop(struct collector *c)
@@ -241,11 +270,8 @@ static void syscount_stop(struct collector *c)
 	struct syscount_priv *p = c->priv;
 
 	/* Syscalls stop being counted first, then the caches are emptied. */
-	bpf_link__destroy(p->skel->links.enter_btf);
-	bpf_link__destroy(p->skel->links.exit_btf);
-	p->skel->links.enter_btf = p->skel->links.exit_btf = NULL;
-	flush_cached(p);
 	syscount_bpf__detach(p->skel);
+	flush_cached(p);
 	if (p->rb)
 		ring_buffer__poll(p->rb, 0);
 }
@@ -643,7 +669,7 @@ static int syscount_harvest(struct collector *c, struct report *r)
 		json_decref(hist);
 		hist = whole;
 	}
-	c->lost_events = maputil_percpu_u64(cfd, SC_LOST_START_FULL) +
+	c->lost_events = p->skel->bss->lost_events + p->flush_lost +
 			 maputil_percpu_u64(cfd, SC_LOST_PROC_FULL) +
 			 maputil_percpu_u64(cfd, SC_LOST_BAD_ID) +
 			 maputil_percpu_u64(cfd, SC_LAT_LOST_FULL) +
@@ -658,6 +684,9 @@ static int syscount_harvest(struct collector *c, struct report *r)
 		      "lost_events", (json_int_t)c->lost_events,
 		      "filter", "pid", (int)c->opts->pid, "cgroup",
 		      c->opts->cgroup ? c->opts->cgroup : "");
+	/* times (time_s, time_ms, histograms, max_ns) are of the timed calls,
+	 * each counting time_every times */
+	json_object_set_new(m, "time_every", json_integer(p->time_every));
 	json_object_set(m, "missing_probes", p->missing);
 	json_object_set_new(m, "latency", latency_section(c, p, r, slots, totals, n));
 	json_object_set_new(report_get(r, "measurements"), "syscount", m);

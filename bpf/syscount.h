@@ -10,24 +10,22 @@
 #define SC_MAX_SYSCALLS 512     /* ids at or above are counted as lost */
 #define SC_MAX_PROC_KEYS 16384
 
-/* A task's counts for one syscall id, not yet added to procs. */
+/* A (process, syscall) pair's counts on one CPU, not yet added to procs. */
 struct sc_cached {
+	__u32 tgid;
 	__u32 id;
-	__u32 pad;
 	__u64 count;
 	__u64 errors;
 	__u64 total_ns;
+	char comm[16];              /* the process's, read when the row was taken */
 };
 
 #define SC_CACHED 2
 
-struct sc_start {
-	__u64 ts;
-	__u32 id;
-	__u32 valid;
-	/* tp_btf only: the task's last syscalls' counts (see syscount.bpf.c) */
-	struct sc_cached cache[SC_CACHED];
-	__u32 next;                 /* the slot the next new id takes */
+/* Per CPU: its cached pairs (syscount.bpf.c). */
+struct sc_cpu_cache {
+	struct sc_cached rows[SC_CACHED];
+	__u32 next;                 /* the row the next new pair takes */
 	__u32 pad;
 };
 
@@ -82,8 +80,6 @@ struct sc_slow_event {
 };
 
 enum sc_counter {
-	SC_EVENTS,
-	SC_LOST_START_FULL,
 	SC_LOST_PROC_FULL,
 	SC_LOST_BAD_ID,
 	SC_LAT_SLOW,           /* slow calls of the latency syscalls */
