@@ -31,11 +31,13 @@ uint64_t budget_tool_cpu_ns(void)
 	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
 }
 
-uint64_t budget_bpf_run_ns(struct bpf_object *obj)
+uint64_t budget_bpf_run_ns(struct bpf_object *obj, uint64_t *runs)
 {
 	struct bpf_program *prog;
 	uint64_t run_ns = 0;
 
+	if (runs)
+		*runs = 0;
 	if (!obj)
 		return 0;
 	bpf_object__for_each_program(prog, obj) {
@@ -44,8 +46,11 @@ uint64_t budget_bpf_run_ns(struct bpf_object *obj)
 		int fd = bpf_program__fd(prog);
 
 		memset(&info, 0, sizeof(info));
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len)) {
 			run_ns += info.run_time_ns;
+			if (runs)
+				*runs += info.run_cnt;
+		}
 	}
 	return run_ns;
 }
@@ -84,10 +89,15 @@ static uint64_t stats_on_ns(const struct budget_stats *s, uint64_t now)
 
 static void stats_switch(struct budget_stats *s, bool on, uint64_t now)
 {
+	uint64_t t0;
+
 	if (!s->works || s->held_on || on == (s->on_since_ns != 0))
 		return;
+	t0 = thread_cpu_ns();
+	s->nr_switches++;
 	if (!on) {
 		close(s->fd);
+		s->off_cpu_ns = thread_cpu_ns() - t0;
 		s->fd = -1;
 		/* Someone else (the sysctl, another tool) keeps them on: the
 		 * current on period goes on to the end. */
@@ -100,8 +110,27 @@ static void stats_switch(struct budget_stats *s, bool on, uint64_t now)
 		return;
 	}
 	s->fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	s->on_cpu_ns = thread_cpu_ns() - t0;
 	if (s->fd >= 0)
 		s->on_since_ns = now;
+}
+
+/* Whether the next interval switches the stats off after a while or keeps
+ * them on: whichever costs less, from the last interval's run rate and
+ * what the last switches cost (half as much again to switch back, so a
+ * rate near the line does not flip the mode every interval). */
+static void stats_plan(struct budget *b, uint64_t now)
+{
+	struct budget_stats *s = b->stats;
+	double on_ns = b->runs_per_s * BUDGET_INTERVAL_S * BUDGET_STATS_NS_PER_RUN;
+	double switch_ns = s->on_cpu_ns && s->off_cpu_ns ? (double)(s->on_cpu_ns + s->off_cpu_ns) :
+			   BUDGET_STATS_SWITCH_NS;
+
+	if (s->sampling && on_ns < switch_ns / 2)
+		s->sampling = false;
+	else if (!s->sampling && on_ns > switch_ns)
+		s->sampling = true;
+	stats_switch(s, true, now);
 }
 
 void budget_stats_start(struct budget_stats *s, struct report *r)
@@ -114,9 +143,10 @@ void budget_stats_start(struct budget_stats *s, struct report *r)
 	s->works = s->fd >= 0;
 	s->on_since_ns = s->works ? now : 0;
 	if (s->works)
-		snprintf(why, sizeof(why), "on while the collectors start, then %.0f ms of every "
-			 "%.0f ms of the collect window (BPF_ENABLE_STATS): they cost two clock reads "
-			 "per program run; run times and counts are scaled from that share",
+		snprintf(why, sizeof(why), "on for the collect window (BPF_ENABLE_STATS), but "
+			 "while friday's programs run so often that the stats' two clock reads per "
+			 "run cost more than switching them, only %.0f ms of every %.0f ms, and run "
+			 "times and counts are scaled from that share (bpf_stats_share)",
 			 BUDGET_STATS_ON_S * 1e3, BUDGET_INTERVAL_S * 1e3);
 	else
 		snprintf(why, sizeof(why), "%s", strerror(errno));
@@ -201,7 +231,7 @@ int budget_init(struct budget *b, const struct run_opts *opts, const char *step,
 	for (size_t i = 0; i < n; i++) {
 		b->e[i].sample_every = 1;
 		b->e[i].knob = find_knob(object_of(&cs[i]));
-		b->e[i].bpf_ns_seen = budget_bpf_run_ns(object_of(&cs[i]));
+		b->e[i].bpf_ns_seen = budget_bpf_run_ns(object_of(&cs[i]), &b->e[i].runs_seen);
 		/* The stats were on from before its start until now. */
 		if (cs[i].ops && cs[i].started_s > 0 && now > cs[i].started_s * 1e9)
 			b->e[i].wall_ns = b->e[i].on_ns = now - (uint64_t)(cs[i].started_s * 1e9);
@@ -310,15 +340,18 @@ static double measure(struct budget *b, struct collector *cs, size_t *top_out,
 	/* what the stats saw in their share of the interval, for all of it */
 	double scale = on ? (double)wall / (double)on : 0;
 	size_t top = b->n;
+	uint64_t runs_total = 0;
 	double pct;
 
 	cost = tool - b->tool_ns_last;
 	for (size_t i = 0; i < b->n; i++) {
-		uint64_t bpf_ns, mine, seen_ns;
+		uint64_t bpf_ns, mine, seen_ns, runs;
 
 		if (!cs[i].ops || cs[i].stopped)
 			continue;
-		bpf_ns = budget_bpf_run_ns(object_of(&cs[i]));
+		bpf_ns = budget_bpf_run_ns(object_of(&cs[i]), &runs);
+		runs_total += runs - b->e[i].runs_seen;
+		b->e[i].runs_seen = runs;
 		seen_ns = (uint64_t)((double)(bpf_ns - b->e[i].bpf_ns_seen) * scale);
 		mine = seen_ns + b->e[i].poll_ns;
 		b->bpf_ns_total += seen_ns;
@@ -339,6 +372,7 @@ static double measure(struct budget *b, struct collector *cs, size_t *top_out,
 		b->peak_pct = pct;
 	if (pct > b->max_pct)
 		b->nr_over++;
+	b->runs_per_s = wall ? (double)runs_total * scale * 1e9 / (double)wall : 0;
 	b->last_ns = now;
 	b->stats_on_last += on;
 	b->tool_ns_last = tool;
@@ -349,7 +383,7 @@ static double measure(struct budget *b, struct collector *cs, size_t *top_out,
 
 uint64_t budget_stats_off_ns(const struct budget *b)
 {
-	if (!b->stats->on_since_ns || b->stats->held_on)
+	if (!b->stats->on_since_ns || b->stats->held_on || !b->stats->sampling)
 		return UINT64_MAX;
 	return b->stats->on_since_ns + (uint64_t)(BUDGET_STATS_ON_S * 1e9);
 }
@@ -367,7 +401,7 @@ void budget_check(struct budget *b, struct collector *cs, struct report *r)
 	if (now - b->last_ns < (uint64_t)(BUDGET_INTERVAL_S * 1e9))
 		return;
 	pct = measure(b, cs, &top, &top_ns_per_s);
-	stats_switch(b->stats, true, now_mono_ns());
+	stats_plan(b, now_mono_ns());
 	if (pct > b->max_pct && top < b->n)
 		act_on(b, cs, top, r, pct, pct_of_host(b, top_ns_per_s, 1000000000ull));
 }
@@ -422,11 +456,11 @@ void budget_finish(struct budget *b, struct collector *cs, struct report *r, cha
 	bool held = pct <= b->max_pct || wall < (uint64_t)(BUDGET_INTERVAL_S * 1e9);
 
 	json_array_append_new(json_object_get(sec, "windows"), json_pack(
-		"{s:s, s:f, s:f, s:f, s:f, s:f, s:i, s:i, s:b}", "step", b->step,
+		"{s:s, s:f, s:f, s:f, s:f, s:f, s:i, s:i, s:b, s:i}", "step", b->step,
 		"window_s", wall / 1e9, "tool_cpu_s", (b->tool_ns_end - b->tool_ns_t0) / 1e9,
 		"bpf_run_s", b->bpf_ns_total / 1e9, "cost_pct", pct, "peak_interval_pct",
 		b->peak_pct, "intervals", b->nr_intervals, "over_intervals", b->nr_over,
-		"held", held));
+		"held", held, "bpf_stats_switches", b->stats->nr_switches));
 	if (!held)
 		json_object_set_new(sec, "held", json_false());
 	for (size_t i = 0; i < b->n; i++) {

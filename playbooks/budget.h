@@ -25,21 +25,30 @@
 #define BUDGET_MAX_SAMPLE_EVERY 256
 /* BPF run-time statistics cost each program run two clock reads (here they
  * added 150 to 250 ns to every run of a syscall probe, more than the probe
- * itself), so they are on for BUDGET_STATS_ON_S of every interval and what
- * they read is scaled by the share of the time they were on. */
+ * itself); switching them costs friday a kernel text patch (2 to 4 ms of
+ * CPU here). So while the programs run often enough that the first costs
+ * more than the second, the stats are on for BUDGET_STATS_ON_S of every
+ * interval only, and what they read is scaled by the share of the time
+ * they were on; otherwise they stay on. */
 #define BUDGET_STATS_ON_S 0.05
+#define BUDGET_STATS_NS_PER_RUN 150       /* measured, see above */
+#define BUDGET_STATS_SWITCH_NS 6000000    /* an on and an off, until measured */
 
 /* The switch of BPF run-time statistics during a collect window. */
 struct budget_stats {
 	int fd;                     /* holds them on (BPF_ENABLE_STATS); -1: off */
 	bool works;                 /* they could be turned on at all */
 	bool held_on;               /* kernel.bpf_stats_enabled keeps them on: no switching */
+	bool sampling;              /* on for a part of each interval only */
 	uint64_t on_since_ns;       /* start of the current on period; 0: off */
 	uint64_t on_ns;             /* the closed on periods, summed */
+	uint64_t on_cpu_ns, off_cpu_ns; /* friday's CPU time for the last switches */
+	int nr_switches;
 };
 
 struct budget_entry {
 	uint64_t bpf_ns_seen;       /* run_time_ns summed at the last check */
+	uint64_t runs_seen;         /* run_cnt summed at the last check */
 	uint64_t poll_ns;           /* its poll's CPU time since the last check */
 	uint64_t cost_ns;           /* BPF plus poll time over the whole window */
 	uint32_t *knob;             /* budget_sample_every in its BPF object, or NULL */
@@ -64,6 +73,7 @@ struct budget {
 	struct budget_entry *e;     /* one per collector of the step */
 	struct budget_stats *stats;
 	uint64_t stats_on_last;     /* the stats' on time at the last check */
+	double runs_per_s;          /* program runs in the last interval, estimated */
 };
 
 /* Turns BPF run-time statistics on before the collectors start, and
@@ -95,7 +105,8 @@ void budget_finish(struct budget *b, struct collector *cs, struct report *r, cha
 
 /* friday's CPU time so far, user and system, all threads (ns). */
 uint64_t budget_tool_cpu_ns(void);
-/* The summed run time of a BPF object's loaded programs (ns). */
-uint64_t budget_bpf_run_ns(struct bpf_object *obj);
+/* The summed run time of a BPF object's loaded programs (ns), and their
+ * summed run count into *runs when not NULL. */
+uint64_t budget_bpf_run_ns(struct bpf_object *obj, uint64_t *runs);
 
 #endif
