@@ -36,6 +36,10 @@ const volatile __u64 slow_ns = 10000000;   /* fsslower's default: 10 ms */
 const volatile __u32 self_tgid = 0;        /* friday itself */
 /* The heat map's column width (its start: heat.bpf.h). */
 const volatile __u64 heat_col_ns = 1000000000;
+/* The syscall numbers of FS_FD_CHANGES, set by fslat.c (-1: none). */
+const volatile __s32 fd_change_nr[FS_FD_CHANGES] = { -1, -1, -1, -1, -1, -1, -1 };
+/* Moves on at the entry of any of them, anywhere on the host. */
+__u64 fd_table_gen = 0;
 
 struct tid_state {
 	__u64 ts;
@@ -44,6 +48,23 @@ struct tid_state {
 	__u32 op;
 };
 
+/* A thread's last fds in file-system calls and what they were: a read of a
+ * socket, pipe or device would otherwise look the fd up in the file table
+ * at every call (five dependent loads; 120 ns here). It holds while no
+ * syscall that can change an fd's file has entered since (fd_table_gen):
+ * a new fd never takes a number in use. Blind spot: io_uring's SQPOLL
+ * thread closes without a syscall. */
+#define FS_MEMO_FDS 2           /* dd, cp, a proxy: one fd in, one out */
+
+struct tid_memo {
+	__u32 tid;
+	__u32 next;            /* the entry the next fd takes */
+	__u64 gen;
+	__s64 fd[FS_MEMO_FDS];
+	__u64 file[FS_MEMO_FDS]; /* struct file *, 0: not a file of storage */
+};
+
+#define TID_SLOT_MEMO 1
 #include "target.bpf.h"
 #include "tid_slot.bpf.h"
 
@@ -196,18 +217,68 @@ static __always_inline bool wanted(void)
 	return target_current();
 }
 
+static __always_inline bool fd_change(long id)
+{
+	for (int i = 0; i < FS_FD_CHANGES; i++)
+		if (fd_change_nr[i] >= 0 && fd_change_nr[i] == id)
+			return true;
+	return false;
+}
+
+/* The file of storage behind fd, or NULL: from the thread's memo when it
+ * still holds, else from the file table (and the memo updated). */
+static __always_inline struct file *storage_fd(__u32 tid, long fd, bool btf)
+{
+	struct tid_slot *s = tid_slot_of(tid);
+	__u64 gen = fd_table_gen;
+	struct tid_memo *m;
+	struct file *f;
+	__u32 k;
+
+	if (!s)
+		return NULL;
+	m = &s->memo;
+	if (m->tid == tid && m->gen == gen)
+		for (k = 0; k < FS_MEMO_FDS; k++)
+			if (m->fd[k] == fd)
+				return (struct file *)m->file[k];
+	f = btf ? fd_file_btf(fd) : fd_file(fd);
+	if (f && !storage_file(f))
+		f = NULL;
+	if (m->tid != tid || m->gen != gen) {
+		m->tid = tid;
+		m->gen = gen;
+		for (k = 0; k < FS_MEMO_FDS; k++)
+			m->fd[k] = -1;
+	}
+	k = m->next % FS_MEMO_FDS;
+	m->next = k + 1;
+	m->fd[k] = fd;
+	m->file[k] = (__u64)f;
+	return f;
+}
+
+/* Any other syscall: one that may change an fd's file moves the memos'
+ * generation on (a lost race between CPUs still moves it). */
+static __always_inline void on_other(long id)
+{
+	if (fd_change(id))
+		fd_table_gen++;
+}
+
 static __always_inline void on_enter(long id, long fd, bool btf)
 {
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	int op = op_of(id);
 	struct tid_state *st;
 	struct file *f;
 
 	if (op < 0 || !wanted())
 		return;
-	f = btf ? fd_file_btf(fd) : fd_file(fd);
-	if (!f || !storage_file(f))
+	f = storage_fd(tid, fd, btf);
+	if (!f)
 		return;
-	st = tid_state_claim((__u32)bpf_get_current_pid_tgid());
+	st = tid_state_claim(tid);
 	if (!st)
 		return;
 	st->ts = bpf_ktime_get_ns();
@@ -315,6 +386,8 @@ int BPF_PROG(enter_btf, struct pt_regs *regs, long id)
 {
 	if (op_of(id) >= 0)
 		on_enter(id, PT_REGS_PARM1_SYSCALL(regs), true);
+	else
+		on_other(id);
 	return 0;
 }
 
@@ -330,6 +403,8 @@ int BPF_PROG(enter_raw, struct pt_regs *regs, long id)
 {
 	if (op_of(id) >= 0)
 		on_enter(id, PT_REGS_PARM1_CORE_SYSCALL(regs), false);
+	else
+		on_other(id);
 	return 0;
 }
 
@@ -343,7 +418,10 @@ int BPF_PROG(exit_raw, struct pt_regs *regs, long ret)
 SEC("tracepoint/raw_syscalls/sys_enter")
 int enter_tp(struct trace_event_raw_sys_enter *ctx)
 {
-	on_enter(ctx->id, ctx->args[0], false);
+	if (op_of(ctx->id) >= 0)
+		on_enter(ctx->id, ctx->args[0], false);
+	else
+		on_other(ctx->id);
 	return 0;
 }
 

@@ -60,6 +60,18 @@ static const long op_syscalls[FS_NR_OPS] = {
 	SYS_fsync, SYS_fdatasync,
 };
 
+#ifndef SYS_close_range
+#define SYS_close_range -1
+#endif
+#ifndef SYS_io_uring_enter
+#define SYS_io_uring_enter -1
+#endif
+
+static const long fd_change_syscalls[FS_FD_CHANGES] = {
+	SYS_close, SYS_close_range, SYS_dup2, SYS_dup3, SYS_execve, SYS_execveat,
+	SYS_io_uring_enter,
+};
+
 struct slow_row {
 	double time_s;          /* since the window opened */
 	double wall_s;          /* CLOCK_REALTIME */
@@ -121,6 +133,8 @@ static void knobs(void *s, struct collector *c, enum attach_kind kind)
 
 	for (int i = 0; i < FS_NR_OPS; i++)
 		skel->rodata->op_nr[i] = op_syscalls[i];
+	for (int i = 0; i < FS_FD_CHANGES; i++)
+		skel->rodata->fd_change_nr[i] = fd_change_syscalls[i];
 	skel->rodata->slow_ns = (uint64_t)(p->slow_ms * 1e6);
 	skel->rodata->heat_col_ns = p->heat_col_ns;
 	skel->rodata->self_tgid = getpid();

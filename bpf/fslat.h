@@ -12,6 +12,11 @@ enum fs_op {
 	FS_FSYNC, FS_FDATASYNC, FS_NR_OPS,
 };
 
+/* Syscalls that can change which file an open fd number stands for:
+ * close, close_range, dup2, dup3, execve, execveat (close-on-exec) and
+ * io_uring_enter (its close ops). */
+#define FS_FD_CHANGES 7
+
 #define FS_MAX_PROC_KEYS 4096   /* (process, operation) rows */
 #define FS_PATH_DEPTH 4         /* dentry names read: the file and 3 parents */
 #define FS_NAME_LEN 48          /* bytes kept of each name */

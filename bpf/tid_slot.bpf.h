@@ -8,7 +8,8 @@
  * TID_SLOTS: only where pid_max exceeds it) keeps its state in a hash by
  * tid instead, and the slot counts such threads, so an exit looks in the
  * hash only when some thread of its slot is there. The collector defines
- * struct tid_state before including this, and a __u64 lost_events. */
+ * struct tid_state before including this, and a __u64 lost_events; with
+ * TID_SLOT_MEMO defined, also struct tid_memo. */
 #ifndef FRIDAY_TID_SLOT_BPF_H
 #define FRIDAY_TID_SLOT_BPF_H
 
@@ -21,6 +22,12 @@ struct tid_slot {
 	__u32 tid;              /* the thread in the call, 0: free */
 	__u32 nr_spilled;       /* threads of this slot in tid_spill */
 	struct tid_state st;
+#ifdef TID_SLOT_MEMO
+	/* What the collector remembers of the slot's last thread between
+	 * calls, tagged with its own tid: the slot's cache line is read at
+	 * every exit anyway. */
+	struct tid_memo memo;
+#endif
 };
 
 struct {
