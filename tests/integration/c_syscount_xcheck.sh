@@ -31,6 +31,16 @@ echo "getppid: workload made 23000, syscount counted ${got:-none} ($(jqr .measur
 [ "$(jqr '.measurements.syscount.syscalls[] | select(.name == "getppid") | .errors')" = 0 ] ||
 	fail "getppid counted as failing"
 [ "$(jqr .measurements.syscount.lost_events)" = 0 ] || fail "lost events"
+# Time in the syscall: Tuesday times one call in 8 at random, each timed
+# call standing for 8, so the getppid histogram holds about 23,000 calls:
+# 2,875 timed expected, a standard deviation of 50 (1.7%); 10% is six.
+every=$(jqr .measurements.syscount.time_every)
+timed=$(jqr '.histograms[] | select(.name == "syscalls.latency") | .per_key.entries[] |
+	select(.key == "getppid") | .count')
+echo "getppid histogram: ${timed:-none} calls estimated from 1 in $every timed"
+[ "$every" = 8 ] || fail "time_every is $every, not Tuesday's 8"
+[ "${timed:-0}" -ge 20700 ] && [ "${timed:-0}" -le 25300 ] ||
+	fail "the getppid histogram estimates ${timed:-no} calls, not 23000 within 10%"
 # Overhead: both programs ran at least once per getppid enter and exit
 # (the -p filter is inside them), and their run time was recorded while
 # the collect step had BPF statistics on.
