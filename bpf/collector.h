@@ -56,10 +56,11 @@ struct collector {
 	double window_s;            /* how long it collected */
 	uint64_t lost_events;       /* drops: map full, ring-buffer reserve, stacks */
 	bool stopped;               /* stopped early by the overhead budget */
-	/* What BPF run-time statistics read of its programs, times this, is the
-	 * estimate for its whole window: they are on for a share of it
-	 * (playbooks/budget.h). 0 or 1: they were on throughout. */
-	double stats_scale;
+	/* Its programs' run time and run count over the window, estimated by
+	 * the overhead budget where BPF run-time statistics were on for a
+	 * share of it only (playbooks/budget.h), and that share; stats_share
+	 * 0: no estimate, the counters are whole. */
+	double bpf_ns_est, bpf_runs_est, stats_share;
 };
 
 /* A knob of the step's "knobs" object for this collector: a number, or

@@ -187,7 +187,6 @@ void probe_record_overhead(struct collector *c, struct bpf_object *obj)
 	struct bpf_program *prog;
 	uint64_t run_ns = 0, run_cnt = 0;
 	int nr_progs = 0;
-	double scale;
 
 	if (!all) {
 		all = json_object();
@@ -214,11 +213,14 @@ void probe_record_overhead(struct collector *c, struct bpf_object *obj)
 		mine = json_object();
 		json_object_set_new(all, c->ops->name, mine);
 	}
-	/* the stats were on for 1 / scale of its window: estimate the whole */
-	scale = c->stats_scale > 1 ? c->stats_scale : 1;
-	json_object_set_new(mine, "bpf_stats_share", json_real(1 / scale));
-	run_ns = (uint64_t)((double)run_ns * scale);
-	run_cnt = (uint64_t)((double)run_cnt * scale);
+	/* where the stats were on for a share of the window, the budget's
+	 * estimate of the whole */
+	if (c->stats_share > 0 && c->stats_share < 1) {
+		run_ns = (uint64_t)c->bpf_ns_est;
+		run_cnt = (uint64_t)c->bpf_runs_est;
+	}
+	json_object_set_new(mine, "bpf_stats_share",
+			    json_real(c->stats_share > 0 ? c->stats_share : 1));
 	json_object_set_new(mine, "programs", json_integer(nr_progs));
 	json_object_set_new(mine, "bpf_run_time_ns", json_integer((json_int_t)run_ns));
 	json_object_set_new(mine, "bpf_run_count", json_integer((json_int_t)run_cnt));

@@ -77,9 +77,9 @@ void probe_top_free(struct probe_top *t);
 
 /* Records into report.overhead.collectors.NAME: bpf_run_time_ns and
  * bpf_run_count summed over the object's loaded programs (zero when
- * BPF run-time statistics were off), scaled by c->stats_scale to the whole
- * window (the stats are on for a share of it: playbooks/budget.h), and
- * that share. The collect step calls it for every collector with an
+ * BPF run-time statistics were off), or where the stats were on for a
+ * share of the window only, the budget's estimate (c->bpf_ns_est,
+ * c->bpf_runs_est: playbooks/budget.h), and that share. The collect step calls it for every collector with an
  * object op. */
 void probe_record_overhead(struct collector *c, struct bpf_object *obj);
 

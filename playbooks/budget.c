@@ -235,6 +235,8 @@ int budget_init(struct budget *b, const struct run_opts *opts, const char *step,
 		/* The stats were on from before its start until now. */
 		if (cs[i].ops && cs[i].started_s > 0 && now > cs[i].started_s * 1e9)
 			b->e[i].wall_ns = b->e[i].on_ns = now - (uint64_t)(cs[i].started_s * 1e9);
+		b->e[i].ns_est = (double)b->e[i].bpf_ns_seen;
+		b->e[i].runs_est = (double)b->e[i].runs_seen;
 	}
 	budget_section(r, b);
 	b->t0_ns = b->last_ns = now;
@@ -331,8 +333,9 @@ static void act_on(struct budget *b, struct collector *cs, size_t i, struct repo
 }
 
 /* Measures the interval since the last check; returns friday's cost in
- * it as a share of the host, and the costliest running collector. */
-static double measure(struct budget *b, struct collector *cs, size_t *top_out,
+ * it as a share of the host, and the costliest running collector. An
+ * interval too short to judge (judged false) counts in the totals only. */
+static double measure(struct budget *b, struct collector *cs, bool judged, size_t *top_out,
 		      uint64_t *top_ns_out)
 {
 	uint64_t now = now_mono_ns(), tool = budget_tool_cpu_ns(), cost, top_ns = 0;
@@ -351,8 +354,10 @@ static double measure(struct budget *b, struct collector *cs, size_t *top_out,
 			continue;
 		bpf_ns = budget_bpf_run_ns(object_of(&cs[i]), &runs);
 		runs_total += runs - b->e[i].runs_seen;
+		b->e[i].runs_est += (double)(runs - b->e[i].runs_seen) * scale;
 		b->e[i].runs_seen = runs;
 		seen_ns = (uint64_t)((double)(bpf_ns - b->e[i].bpf_ns_seen) * scale);
+		b->e[i].ns_est += (double)seen_ns;
 		mine = seen_ns + b->e[i].poll_ns;
 		b->bpf_ns_total += seen_ns;
 		cost += seen_ns;
@@ -367,11 +372,13 @@ static double measure(struct budget *b, struct collector *cs, size_t *top_out,
 		}
 	}
 	pct = pct_of_host(b, cost, wall);
-	b->nr_intervals++;
-	if (pct > b->peak_pct)
-		b->peak_pct = pct;
-	if (pct > b->max_pct)
-		b->nr_over++;
+	if (judged) {
+		b->nr_intervals++;
+		if (pct > b->peak_pct)
+			b->peak_pct = pct;
+		if (pct > b->max_pct)
+			b->nr_over++;
+	}
 	b->runs_per_s = wall ? (double)runs_total * scale * 1e9 / (double)wall : 0;
 	b->last_ns = now;
 	b->stats_on_last += on;
@@ -400,7 +407,7 @@ void budget_check(struct budget *b, struct collector *cs, struct report *r)
 		stats_switch(b->stats, false, now);
 	if (now - b->last_ns < (uint64_t)(BUDGET_INTERVAL_S * 1e9))
 		return;
-	pct = measure(b, cs, &top, &top_ns_per_s);
+	pct = measure(b, cs, true, &top, &top_ns_per_s);
 	stats_plan(b, now_mono_ns());
 	if (pct > b->max_pct && top < b->n)
 		act_on(b, cs, top, r, pct, pct_of_host(b, top_ns_per_s, 1000000000ull));
@@ -411,13 +418,16 @@ void budget_close(struct budget *b, struct collector *cs)
 	uint64_t top_ns_per_s;
 	size_t top;
 
-	/* the last, partial interval counts in the totals, but is not acted on */
-	if (now_mono_ns() - b->last_ns >= 50000000ull)
-		measure(b, cs, &top, &top_ns_per_s);
+	/* the last, partial interval counts in the totals, but is not acted
+	 * on, nor judged when it is a sliver */
+	measure(b, cs, now_mono_ns() - b->last_ns >= 50000000ull, &top, &top_ns_per_s);
 	b->t_end_ns = now_mono_ns();
 	b->tool_ns_end = budget_tool_cpu_ns();
-	for (size_t i = 0; i < b->n; i++)
-		cs[i].stats_scale = b->e[i].on_ns ? (double)b->e[i].wall_ns / b->e[i].on_ns : 1;
+	for (size_t i = 0; i < b->n; i++) {
+		cs[i].bpf_ns_est = b->e[i].ns_est;
+		cs[i].bpf_runs_est = b->e[i].runs_est;
+		cs[i].stats_share = b->e[i].wall_ns ? (double)b->e[i].on_ns / b->e[i].wall_ns : 1;
+	}
 }
 
 /* "; over the 2% overhead budget: syscount sampled 1 in 16 from 1.0 s,

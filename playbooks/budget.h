@@ -57,6 +57,7 @@ struct budget_entry {
 	double stopped_at_s;        /* seconds into the window, 0: ran to the end */
 	int strikes;                /* checks it was the costliest past its last step */
 	uint64_t wall_ns, on_ns;    /* its window so far, and the stats' on time in it */
+	double ns_est, runs_est;    /* its programs' run time and count, estimated */
 };
 
 struct budget {
@@ -95,7 +96,7 @@ uint64_t budget_stats_off_ns(const struct budget *b);
  * measures, and samples down or stops one collector. */
 void budget_check(struct budget *b, struct collector *cs, struct report *r);
 /* When the window closes, before the collectors stop: the last figures,
- * and each collector's stats_scale. */
+ * and each collector's estimated BPF run time and count. */
 void budget_close(struct budget *b, struct collector *cs);
 /* After the harvest: the window's figures into report.overhead.budget and
  * report.collectors.NAME, what was done appended to the step's reason;
