@@ -36,6 +36,9 @@ const volatile __u64 lat_slow_ns = 10000000;
 const volatile __u32 time_every = 1;
 /* exit and exit_group never return: their entry would hold a slot. */
 const volatile __s32 nr_exit = -1, nr_exit_group = -1;
+/* rt_sigreturn restores the registers it returns to, the syscall number
+ * included (-1), so its exit carries no number: it is counted as this. */
+const volatile __s32 nr_sigreturn = -1;
 
 __u64 lost_events = 0;
 
@@ -303,7 +306,7 @@ static __always_inline void on_exit(long id, long ret)
 	bool failed = ret < 0 && ret >= -4095;
 	struct tid_state st;
 	struct sc_stat *s;
-	__u32 nr = id;
+	__u32 nr = id == -1 ? nr_sigreturn : id;
 
 	/* A timed call is timed whatever the sampling below: its slot must
 	 * be freed. */

@@ -123,6 +123,7 @@ static void knobs(void *s, struct collector *c, enum attach_kind kind)
 	skel->rodata->time_every = p->time_every;
 	skel->rodata->nr_exit = SYS_exit;
 	skel->rodata->nr_exit_group = SYS_exit_group;
+	skel->rodata->nr_sigreturn = SYS_rt_sigreturn;
 	if (!p->latency) {
 		/* Tuesday: no latency maps at all. */
 		bpf_map__set_autocreate(skel->maps.lat_procs, false);
