@@ -3,18 +3,24 @@
 # running for the whole window (issue 3, "Lean"). The probes are the
 # collectors of the fast-by-friday playbook's Tuesday collect step, run by
 # a one-step playbook made from it.
-#  (a) on the host as it is (idle, or with whatever else runs): the probes'
-#      BPF run time (report.json overhead, BPF_ENABLE_STATS) plus friday's
-#      own CPU, as a percentage of one CPU over the window;
+#  (a) on the host as it is (idle, or with whatever else runs), over a
+#      window of IDLE_SECONDS: inside the window, the probes' BPF run time
+#      (report.json overhead, BPF_ENABLE_STATS) plus friday's own CPU
+#      (polling, the budget), as a percentage of one CPU; and the whole
+#      run's CPU (start-up: capabilities, loading and verifying the BPF
+#      objects; the archive) beside it;
 #  (b) the slowdown of `dd if=/dev/zero of=/dev/null bs=1 count=500k`
 #      (a million syscalls) alone, under a one-line bpftrace syscall
-#      counter, and under friday, side by side in each of REPS rounds
-#      (the three in turn, so they share the host's conditions): medians
-#      of dd's wall time and of its CPU time (user + system, getrusage;
-#      the probes run in dd's context, and CPU time is far less shaken
-#      than wall time by other load on a shared host), and friday's
-#      per-probe BPF run time during its dd run. dd runs at nice -20 so
-#      that other work on the host delays it less.
+#      counter, under friday as it runs by default (overhead budget 2%),
+#      and under friday with every probe at full detail for the whole
+#      window (--max-overhead 100), side by side in each of REPS rounds
+#      (the four in turn, so they share the host's conditions): medians of
+#      dd's wall time and of its CPU time (user + system, getrusage; the
+#      probes run in dd's context, and CPU time is far less shaken than
+#      wall time by other load on a shared host), the rounds friday beat
+#      bpftrace in, and friday's per-probe BPF run time during its last dd
+#      run. dd runs at nice -20 so that other work on the host delays it
+#      less.
 #   sh bench/probes_overhead.sh [REPS] [IDLE_SECONDS]   (root, after make;
 #   installs Debian's bpftrace when missing). PROBES="a b" runs those
 #   collectors instead of Tuesday's (to find which one costs). Prints a
@@ -22,7 +28,7 @@
 set -eu
 BUILD=${BUILD:-build}
 FRIDAY=${FRIDAY:-$BUILD/friday}
-REPS=${1:-5}
+REPS=${1:-9}
 IDLE_S=${2:-20}
 DD_COUNT=500k
 [ "$(id -u)" = 0 ] || { echo "probes_overhead.sh: needs root (BPF)" >&2; exit 1; }
@@ -84,17 +90,27 @@ mkdir "$dir/idle"
 tar -xzf "$dir/idle.tar.gz" -C "$dir/idle"
 idle=$(find "$dir/idle" -name report.json)
 idle_line=$(jq -r '
-	(.overhead.collectors | [.[] | .bpf_run_time_ns // 0] | add) as $bpf_ns |
-	(.collectors | [.[] | .window_s] | max) as $w |
-	(.overhead.tool_cpu_s) as $tool |
-	"window \($w | . * 10 | floor / 10) s: BPF \($bpf_ns / 1e9 / $w * 100 | . * 1000 | floor / 1000)% of one CPU, " +
-	"friday \($tool / $w * 100 | . * 1000 | floor / 1000)%, together \(($bpf_ns / 1e9 + $tool) / $w * 100 | . * 1000 | floor / 1000)%"' "$idle")
+	.overhead.budget.windows[0] as $w |
+	def pct: . * 1000 | floor / 1000;
+	"window \($w.window_s * 10 | floor / 10) s: BPF \($w.bpf_run_s / $w.window_s * 100 | pct)% of one CPU, " +
+	"friday \($w.tool_cpu_s / $w.window_s * 100 | pct)%, together \(($w.bpf_run_s + $w.tool_cpu_s) / $w.window_s * 100 | pct)%; " +
+	"whole run: friday \(.overhead.tool_cpu_s * 100 | floor / 100) s of CPU, stats switched \($w.bpf_stats_switches) times"' "$idle")
 echo "(a) all Tuesday probes on this host: $idle_line"
 jq -r '.overhead.collectors | to_entries[] | "    \(.key): \(.value.bpf_run_count // 0) runs, \((.value.bpf_run_time_ns // 0) / 1e6) ms"' "$idle"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# (b) dd alone, under bpftrace, under friday, REPS rounds ------------------------
-: > "$dir/alone"; : > "$dir/bpftrace"; : > "$dir/friday"
+# (b) dd alone, under bpftrace, under friday (default, full detail) -----------------
+# friday_dd OUT [ARGS]: dd under a Tuesday friday run started with ARGS.
+friday_dd() {
+	out=$1; shift
+	"$FRIDAY" run -d 60 "$@" --playbook "$dir/tuesday.json" -o "$dir/f.tar.gz" > /dev/null 2> "$dir/f.err" &
+	bg=$!
+	wait_for "$dir/f.err" "health-probes" 30
+	sleep 2   # every collector attached: they start one after another
+	dd_ms >> "$out"
+	stop_bg
+}
+: > "$dir/alone"; : > "$dir/bpftrace"; : > "$dir/friday"; : > "$dir/full"
 for rep in $(seq "$REPS"); do
 	dd_ms >> "$dir/alone"
 
@@ -105,27 +121,30 @@ for rep in $(seq "$REPS"); do
 	dd_ms >> "$dir/bpftrace"
 	stop_bg
 
-	"$FRIDAY" run -d 60 --playbook "$dir/tuesday.json" -o "$dir/f$rep.tar.gz" > /dev/null 2> "$dir/f.err" &
-	bg=$!
-	wait_for "$dir/f.err" "health-probes" 30
-	sleep 1
-	dd_ms >> "$dir/friday"
-	stop_bg
-	echo "round $rep (wall cpu, ms): alone $(tail -1 "$dir/alone"), bpftrace $(tail -1 "$dir/bpftrace"), friday $(tail -1 "$dir/friday")"
+	friday_dd "$dir/friday"
+	friday_dd "$dir/full" --max-overhead 100
+	echo "round $rep (wall cpu, ms): alone $(tail -1 "$dir/alone"), bpftrace $(tail -1 "$dir/bpftrace")," \
+		"friday $(tail -1 "$dir/friday"), full detail $(tail -1 "$dir/full")"
 done
 alone=$(median 1 < "$dir/alone"); alone_cpu=$(median 2 < "$dir/alone")
 bt=$(median 1 < "$dir/bpftrace"); bt_cpu=$(median 2 < "$dir/bpftrace")
 fr=$(median 1 < "$dir/friday"); fr_cpu=$(median 2 < "$dir/friday")
+fu=$(median 1 < "$dir/full"); fu_cpu=$(median 2 < "$dir/full")
+# wins FILE: the rounds whose dd CPU under FILE's tool was below bpftrace's.
+wins() { paste "$1" "$dir/bpftrace" | awk '$2 < $4 { n++ } END { print n + 0 }'; }
 mkdir "$dir/last"
-tar -xzf "$dir/f$REPS.tar.gz" -C "$dir/last"
-echo "friday's probes during its last dd round (BPF run time, ns per run):"
+tar -xzf "$dir/f.tar.gz" -C "$dir/last"
+echo "friday's probes at full detail during its last dd round (BPF run time, ns per run):"
 jq -r '.overhead.collectors | to_entries[] |
 	"    \(.key): \(.value.bpf_run_count // 0) runs, \((.value.bpf_run_time_ns // 0) / 1e6 | floor) ms, \(.value.bpf_ns_per_run // 0 | floor) ns/run"' \
 	"$(find "$dir/last" -name report.json)"
 echo "(b) dd bs=1 count=$DD_COUNT, median of $REPS: wall alone $alone ms, bpftrace $bt ms" \
-	"($(ratio "$alone" "$bt")x), friday $fr ms ($(ratio "$alone" "$fr")x); CPU alone $alone_cpu ms," \
-	"bpftrace $bt_cpu ms ($(ratio "$alone_cpu" "$bt_cpu")x), friday $fr_cpu ms ($(ratio "$alone_cpu" "$fr_cpu")x);" \
+	"($(ratio "$alone" "$bt")x), friday $fr ms ($(ratio "$alone" "$fr")x), full detail $fu ms" \
+	"($(ratio "$alone" "$fu")x); CPU alone $alone_cpu ms, bpftrace $bt_cpu ms ($(ratio "$alone_cpu" "$bt_cpu")x)," \
+	"friday $fr_cpu ms ($(ratio "$alone_cpu" "$fr_cpu")x, below bpftrace in $(wins "$dir/friday") of $REPS rounds)," \
+	"full detail $fu_cpu ms ($(ratio "$alone_cpu" "$fu_cpu")x, below bpftrace in $(wins "$dir/full") of $REPS rounds);" \
 	"load average before: $load_before"
-echo "| $(date -u +%Y-%m-%d) | $(echo "$collectors" | tr -d '[]"' | tr ',' ' ') | $idle_line |" \
-	"$alone / $alone_cpu ms | $bt / $bt_cpu ms ($(ratio "$alone_cpu" "$bt_cpu")x) |" \
-	"$fr / $fr_cpu ms ($(ratio "$alone_cpu" "$fr_cpu")x) | $load_before |"
+echo "| $(date -u +%Y-%m-%d) | $REPS | $idle_line | $alone / $alone_cpu ms |" \
+	"$bt / $bt_cpu ms ($(ratio "$alone_cpu" "$bt_cpu")x) |" \
+	"$fr / $fr_cpu ms ($(ratio "$alone_cpu" "$fr_cpu")x, $(wins "$dir/friday")/$REPS) |" \
+	"$fu / $fu_cpu ms ($(ratio "$alone_cpu" "$fu_cpu")x, $(wins "$dir/full")/$REPS) | $load_before |"
