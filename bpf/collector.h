@@ -42,6 +42,11 @@ struct collector_ops {
 	/* Optional: the loaded BPF object, read after harvest, so the collect
 	 * step records its programs' run time in report.overhead.collectors. */
 	struct bpf_object *(*object)(struct collector *c);
+	/* Optional: the collector whose programs run this one's kernel part
+	 * when both are in one step (fslat on syscount: one probe per
+	 * tracepoint instead of two). The collect step starts that one first
+	 * and links them (host, rider below); alone, it loads its own. */
+	const char *rides_on;
 };
 
 struct collector {
@@ -56,6 +61,9 @@ struct collector {
 	double window_s;            /* how long it collected */
 	uint64_t lost_events;       /* drops: map full, ring-buffer reserve, stacks */
 	bool stopped;               /* stopped early by the overhead budget */
+	/* Riding (collector_ops.rides_on): the collector whose programs run
+	 * this one's part, and the other way round; NULL when alone. */
+	struct collector *host, *rider;
 	/* Its programs' run time and run count over the window, estimated by
 	 * the overhead budget where BPF run-time statistics were on for a
 	 * share of it only (playbooks/budget.h), and that share; stats_share

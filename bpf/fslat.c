@@ -28,6 +28,7 @@
 #include "bpf/fslat.h"
 #include "bpf/maputil.h"
 #include "bpf/probe_util.h"
+#include "bpf/syscount_fs.h"
 #include "bpf/variant.h"
 #include "lib/cgroupfs.h"
 #include "lib/heatmap.h"
@@ -93,8 +94,18 @@ struct slow_file {
 	double total_ms, max_ms;
 };
 
+/* What fslat reads of the BPF object that runs its part: its own, or
+ * syscount's when it rides on syscount (fs_part.bpf.h). */
+struct fs_object {
+	struct bpf_object *obj;
+	struct bpf_map *op_hists, *procs, *slow_calls, *counters, *heat;
+	__u64 *heat_start_ns;
+	uint32_t *paused;
+};
+
 struct fslat_priv {
-	struct fslat_bpf *skel;
+	struct fslat_bpf *skel;     /* its own object; NULL when it rides */
+	struct fs_object o;
 	enum attach_kind kind;
 	json_t *missing;
 	uint64_t cgid;
@@ -126,20 +137,60 @@ static int attach_skel(void *s) { return fslat_bpf__attach(s); }
 static void destroy_skel(void *s) { fslat_bpf__destroy(s); }
 static struct bpf_object *skel_obj(void *s) { return ((struct fslat_bpf *)s)->obj; }
 
+static double slow_ms_knob(const struct collector *c)
+{
+	json_t *slow = json_object_get(c->knobs, "slow_ms");
+
+	return json_is_number(slow) && json_number_value(slow) > 0 ? json_number_value(slow) :
+	       SLOW_MS_DEFAULT;
+}
+
+/* Sets fs_part.bpf.h's read-only knobs in obj before its load, by name:
+ * obj is fslat's own or syscount's (the target filter is the includer's). */
+void fslat_configure(const struct collector *c, struct bpf_object *obj)
+{
+	int32_t *op_nr = probe_global(obj, ".rodata", "op_nr", sizeof(int32_t) * FS_NR_OPS);
+	int32_t *fd_change = probe_global(obj, ".rodata", "fd_change_nr",
+					  sizeof(int32_t) * FS_FD_CHANGES);
+	uint64_t *slow_ns = probe_global(obj, ".rodata", "slow_ns", sizeof(uint64_t));
+	uint64_t *col_ns = probe_global(obj, ".rodata", "heat_col_ns", sizeof(uint64_t));
+	uint32_t *self = probe_global(obj, ".rodata", "self_tgid", sizeof(uint32_t));
+
+	for (int i = 0; op_nr && i < FS_NR_OPS; i++)
+		op_nr[i] = (int32_t)op_syscalls[i];
+	for (int i = 0; fd_change && i < FS_FD_CHANGES; i++)
+		fd_change[i] = (int32_t)fd_change_syscalls[i];
+	if (slow_ns)
+		*slow_ns = (uint64_t)(slow_ms_knob(c) * 1e6);
+	if (col_ns)
+		*col_ns = heatmap_col_ns(c->opts->duration_s);
+	if (self)
+		*self = (uint32_t)getpid();
+}
+
 static void knobs(void *s, struct collector *c, enum attach_kind kind)
 {
 	struct fslat_bpf *skel = s;
 	struct fslat_priv *p = c->priv;
 
-	for (int i = 0; i < FS_NR_OPS; i++)
-		skel->rodata->op_nr[i] = op_syscalls[i];
-	for (int i = 0; i < FS_FD_CHANGES; i++)
-		skel->rodata->fd_change_nr[i] = fd_change_syscalls[i];
-	skel->rodata->slow_ns = (uint64_t)(p->slow_ms * 1e6);
-	skel->rodata->heat_col_ns = p->heat_col_ns;
-	skel->rodata->self_tgid = getpid();
+	fslat_configure(c, skel->obj);
 	skel->rodata->targ_tgid = c->opts->pid;
 	skel->rodata->targ_cgid = p->cgid;
+}
+
+/* The maps and variables of the object that runs fslat's part. */
+static int bind_object(struct fs_object *o, struct bpf_object *obj)
+{
+	o->obj = obj;
+	o->op_hists = bpf_object__find_map_by_name(obj, "op_hists");
+	o->procs = bpf_object__find_map_by_name(obj, "fs_procs");
+	o->slow_calls = bpf_object__find_map_by_name(obj, "slow_calls");
+	o->counters = bpf_object__find_map_by_name(obj, "fs_counters");
+	o->heat = bpf_object__find_map_by_name(obj, "heat");
+	o->heat_start_ns = probe_global(obj, ".bss", "heat_start_ns", sizeof(__u64));
+	o->paused = probe_global(obj, ".bss", "fs_paused", sizeof(uint32_t));
+	return o->op_hists && o->procs && o->slow_calls && o->counters && o->heat &&
+	       o->heat_start_ns && o->paused ? 0 : -ENOENT;
 }
 
 static const struct variant_ops loader = {
@@ -307,7 +358,7 @@ static int fslat_available(struct report *r, char *why, size_t len)
 static int fslat_start(struct collector *c, char *why, size_t len)
 {
 	struct fslat_priv *p = calloc(1, sizeof(*p));
-	json_t *slow = json_object_get(c->knobs, "slow_ms");
+	struct bpf_object *host_obj;
 	struct timespec mono, real;
 	int err;
 
@@ -315,8 +366,7 @@ static int fslat_start(struct collector *c, char *why, size_t len)
 		return -ENOMEM;
 	c->priv = p;
 	p->c = c;
-	p->slow_ms = json_is_number(slow) && json_number_value(slow) > 0 ?
-		     json_number_value(slow) : SLOW_MS_DEFAULT;
+	p->slow_ms = slow_ms_knob(c);
 	p->prune_from = json_integer_value(json_object_get(c->knobs, "prune_from_rows")) > 0 ?
 			json_integer_value(json_object_get(c->knobs, "prune_from_rows")) :
 			PRUNE_FROM_ROWS;
@@ -329,10 +379,18 @@ static int fslat_start(struct collector *c, char *why, size_t len)
 	p->mono_to_real_s = (real.tv_sec - mono.tv_sec) + (real.tv_nsec - mono.tv_nsec) / 1e9;
 	p->heat_col_ns = heatmap_col_ns(c->opts->duration_s);
 	p->missing = json_array();
-	p->skel = variant_open_load(c, &loader, &p->kind, p->missing, why, len);
-	if (!p->skel)
+	/* Riding on syscount: its programs already run this part. */
+	host_obj = c->host ? syscount_shared_object(c->host, &p->kind) : NULL;
+	if (!host_obj) {
+		p->skel = variant_open_load(c, &loader, &p->kind, p->missing, why, len);
+		if (!p->skel)
+			return -ENOENT;
+	}
+	if (bind_object(&p->o, host_obj ? host_obj : p->skel->obj)) {
+		snprintf(why, len, "the BPF object lacks fslat's maps");
 		return -ENOENT;
-	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.slow_calls), on_slow, p, NULL);
+	}
+	p->rb = ring_buffer__new(bpf_map__fd(p->o.slow_calls), on_slow, p, NULL);
 	if (!p->rb) {
 		snprintf(why, len, "ring buffer: %s", strerror(errno));
 		return -errno;
@@ -366,7 +424,7 @@ static bool keep_gone(struct fslat_priv *p, const struct fs_proc_key *k,
  * (see PRUNE_FROM_ROWS); the significant ones are kept here. */
 static void prune_gone(struct fslat_priv *p)
 {
-	int fd = bpf_map__fd(p->skel->maps.procs);
+	int fd = bpf_map__fd(p->o.procs);
 	struct fs_proc_key *keys;
 	struct fs_proc *vals;
 	long n;
@@ -394,7 +452,7 @@ static int fslat_poll(struct collector *c)
 	struct fslat_priv *p = c->priv;
 
 	p->mountinfo_reread = false;
-	heatmap_open(&p->skel->bss->heat_start_ns, c);
+	heatmap_open(p->o.heat_start_ns, c);
 	prune_gone(p);
 	return p->rb ? ring_buffer__poll(p->rb, 0) : 0;
 }
@@ -403,7 +461,10 @@ static void fslat_stop(struct collector *c)
 {
 	struct fslat_priv *p = c->priv;
 
-	fslat_bpf__detach(p->skel);
+	if (p->skel)
+		fslat_bpf__detach(p->skel);
+	else
+		__atomic_store_n(p->o.paused, 1, __ATOMIC_RELAXED);   /* syscount's run on */
 	if (p->rb)
 		ring_buffer__poll(p->rb, 0);
 }
@@ -479,7 +540,7 @@ static json_t *per_process(struct collector *c, struct fslat_priv *p, json_t *hi
 {
 	struct fs_proc_key *keys;
 	struct fs_proc *vals;
-	long n = probe_map_dump(bpf_map__fd(p->skel->maps.procs), sizeof(*keys), sizeof(*vals),
+	long n = probe_map_dump(bpf_map__fd(p->o.procs), sizeof(*keys), sizeof(*vals),
 				FS_MAX_PROC_KEYS, (void **)&keys, (void **)&vals);
 	struct proc_total *t;
 	size_t nr = 0;
@@ -616,7 +677,7 @@ static void add_outliers(struct report *r, json_t *rows, double slow_ms)
 static json_t *per_op(struct collector *c, struct fslat_priv *p, json_t *hist,
 		      uint64_t *host_slots)
 {
-	int hfd = bpf_map__fd(p->skel->maps.op_hists);
+	int hfd = bpf_map__fd(p->o.op_hists);
 	json_t *ops = json_object();
 
 	for (uint32_t op = 0; op < FS_NR_OPS; op++) {
@@ -645,7 +706,7 @@ static void add_heatmap(struct collector *c, struct fslat_priv *p, struct report
 	static uint64_t counts[HEAT_COLS * HIST_SLOTS];
 	json_t *h;
 
-	if (heatmap_read(bpf_map__fd(p->skel->maps.heat), counts))
+	if (heatmap_read(bpf_map__fd(p->o.heat), counts))
 		return;
 	h = heatmap_json("filesystem.latency_heatmap",
 			 "File-system call latency over time (fslat; the last column also holds "
@@ -665,7 +726,7 @@ static void add_hist(struct report *r, const char *name, const uint64_t *slots, 
 static int fslat_harvest(struct collector *c, struct report *r)
 {
 	struct fslat_priv *p = c->priv;
-	int cfd = bpf_map__fd(p->skel->maps.counters);
+	int cfd = bpf_map__fd(p->o.counters);
 	uint64_t host_slots[HIST_SLOTS] = { 0 };
 	json_t *by_op = json_object(), *by_proc = json_object(), *ops, *procs, *rows, *m;
 	uint64_t events = maputil_percpu_u64(cfd, FS_EVENTS);
@@ -676,9 +737,12 @@ static int fslat_harvest(struct collector *c, struct report *r)
 	ops = per_op(c, p, by_op, host_slots);
 	procs = per_process(c, p, by_proc);
 	rows = slow_rows_json(p);
-	c->lost_events = p->skel->bss->lost_events + lost_rb + lost_proc;
-	m = json_pack("{s:s, s:f, s:f, s:s, s:I, s:f, s:o, s:o, s:I, s:{s:i, s:s}}",
-		      "attach", attach_kind_name(p->kind), "window_s", c->window_s,
+	/* riding, a full slot table counts in syscount's lost events */
+	c->lost_events = (p->skel ? p->skel->bss->lost_events : 0) + lost_rb + lost_proc;
+	m = json_pack("{s:s, s:s, s:f, s:f, s:s, s:I, s:f, s:o, s:o, s:I, s:{s:i, s:s}}",
+		      "attach", attach_kind_name(p->kind), "programs", p->skel ? "fslat's own" :
+		      "syscount's (one pair of programs on raw_syscalls for both)",
+		      "window_s", c->window_s,
 		      "slow_ms", p->slow_ms, "file_names", "dentry names (file and up to 3 parents) "
 		      "read in BPF, with the mount point; /proc/PID/fd/FD when still open on the "
 		      "same inode", "calls", (json_int_t)events, "calls_per_s", per_s(c, events),
@@ -722,6 +786,7 @@ static struct bpf_object *fslat_object(struct collector *c)
 {
 	struct fslat_priv *p = c->priv;
 
+	/* riding, its programs are syscount's and their run time is there */
 	return p && p->skel ? p->skel->obj : NULL;
 }
 
@@ -737,4 +802,5 @@ const struct collector_ops fslat_collector = {
 	.harvest = fslat_harvest,
 	.destroy = fslat_destroy,
 	.object = fslat_object,
+	.rides_on = "syscount",
 };

@@ -17,6 +17,30 @@ enum fs_op {
  * io_uring_enter (its close ops). */
 #define FS_FD_CHANGES 7
 
+/* A file-system call in progress, from its entry (fs_part.bpf.h). */
+struct fs_call {
+	__u64 ts;              /* 0: this call is not timed */
+	__u64 file;            /* struct file *, held by the syscall until exit */
+	__s32 fd;
+	__u32 op;
+};
+
+/* A thread's last fds in file-system calls and what they were: a read of a
+ * socket, pipe or device would otherwise look the fd up in the file table
+ * at every call (five dependent loads; 120 ns here). It holds while no
+ * syscall that can change an fd's file has entered since (fd_table_gen):
+ * a new fd never takes a number in use. Blind spot: io_uring's SQPOLL
+ * thread closes without a syscall. */
+#define FS_MEMO_FDS 2           /* dd, cp, a proxy: one fd in, one out */
+
+struct tid_memo {
+	__u32 tid;
+	__u32 next;            /* the entry the next fd takes */
+	__u64 gen;
+	__s64 fd[FS_MEMO_FDS];
+	__u64 file[FS_MEMO_FDS]; /* struct file *, 0: not a file of storage */
+};
+
 #define FS_MAX_PROC_KEYS 4096   /* (process, operation) rows */
 #define FS_PATH_DEPTH 4         /* dentry names read: the file and 3 parents */
 #define FS_NAME_LEN 48          /* bytes kept of each name */

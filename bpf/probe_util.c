@@ -2,6 +2,7 @@
 #include "bpf/probe_util.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,6 +229,34 @@ void probe_record_overhead(struct collector *c, struct bpf_object *obj)
 			    json_real(run_cnt ? (double)run_ns / (double)run_cnt : 0));
 	json_object_set_new(mine, "bpf_cpu_share",
 			    json_real(c->window_s > 0 ? run_ns / 1e9 / c->window_s : 0));
+}
+
+void *probe_global(struct bpf_object *obj, const char *sec, const char *name, size_t size)
+{
+	struct bpf_map *map = obj ? bpf_object__find_map_by_name(obj, sec) : NULL;
+	struct btf *btf = obj ? bpf_object__btf(obj) : NULL;
+	const struct btf_var_secinfo *vars;
+	const struct btf_type *datasec;
+	size_t sec_size = 0;
+	char *base;
+	int id;
+
+	if (!map || !btf)
+		return NULL;
+	id = btf__find_by_name_kind(btf, sec, BTF_KIND_DATASEC);
+	base = (char *)bpf_map__initial_value(map, &sec_size);
+	if (id < 0 || !base)
+		return NULL;
+	datasec = btf__type_by_id(btf, (__u32)id);
+	vars = btf_var_secinfos(datasec);
+	for (unsigned short i = 0; i < btf_vlen(datasec); i++) {
+		const struct btf_type *var = btf__type_by_id(btf, vars[i].type);
+
+		if (var && !strcmp(btf__name_by_offset(btf, var->name_off), name) &&
+		    vars[i].size >= size && vars[i].offset + size <= sec_size)
+			return base + vars[i].offset;
+	}
+	return NULL;
 }
 
 void probe_comm(char *dst, size_t len, const char *src, size_t src_len)

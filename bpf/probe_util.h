@@ -83,6 +83,14 @@ void probe_top_free(struct probe_top *t);
  * object op. */
 void probe_record_overhead(struct collector *c, struct bpf_object *obj);
 
+/* A global variable of a BPF object by name, in its data section SEC
+ * (".rodata" before load: the value the load will freeze; ".bss" or
+ * ".data" after load: the memory the programs use, mapped into friday);
+ * NULL when there is no such variable of at least size bytes. For a
+ * variable two collectors' objects both have, where the skeletons'
+ * types differ (fs_part.bpf.h). */
+void *probe_global(struct bpf_object *obj, const char *sec, const char *name, size_t size);
+
 /* Reads a comm from a kernel buffer into a JSON-safe string. */
 void probe_comm(char *dst, size_t len, const char *src, size_t src_len);
 

@@ -26,9 +26,8 @@
 #include "bits.bpf.h"
 #include "budget.bpf.h"
 #include "syscount.h"
+#include "fslat.h"
 
-const volatile __u32 targ_tgid = 0;
-const volatile __u64 targ_cgid = 0;
 const volatile bool latency = false;
 const volatile __s32 lat_nr[SC_LAT_NR] = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 const volatile __u64 lat_slow_ns = 10000000;
@@ -41,14 +40,23 @@ const volatile __s32 nr_exit = -1, nr_exit_group = -1;
 const volatile __s32 nr_sigreturn = -1;
 
 __u64 lost_events = 0;
+/* fslat rides on syscount in this step (syscount_fs.h): the programs run
+ * fs_part.bpf.h too. */
+const volatile bool fs_on = false;
 
+/* The thread's call in progress: syscount's part (ts 0: not timed), and
+ * fslat's. */
 struct tid_state {
 	__u64 ts;
 	__u32 id;
 	__u32 pad;
+	struct fs_call fs;
 };
 
+#define TID_SLOT_MEMO 1
+#include "target.bpf.h"
 #include "tid_slot.bpf.h"
+#include "fs_part.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -117,11 +125,7 @@ static __always_inline void count(__u32 idx)
 
 static __always_inline bool wanted(void)
 {
-	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
-		return false;
-	if (targ_cgid && bpf_get_current_cgroup_id() != targ_cgid)
-		return false;
-	return true;
+	return target_current();
 }
 
 static __always_inline struct sc_proc *proc_entry(const struct sc_cached *c)
@@ -310,8 +314,12 @@ static __always_inline void on_exit(long id, long ret)
 
 	/* A timed call is timed whatever the sampling below: its slot must
 	 * be freed. */
-	if (tid_state_take((__u32)pid_tgid, &st) && nr < SC_MAX_SYSCALLS)
-		ns = time_call(nr, &st, ret, time_every * w);
+	if (tid_state_take((__u32)pid_tgid, &st)) {
+		if (st.ts && nr < SC_MAX_SYSCALLS)
+			ns = time_call(nr, &st, ret, time_every * w);
+		if (fs_on)
+			fs_on_exit(&st.fs, ret);
+	}
 	if (!wanted() || !budget_keep())
 		return;
 	if (nr >= SC_MAX_SYSCALLS) {
@@ -333,10 +341,23 @@ static __always_inline void on_exit(long id, long ret)
 #define SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
 #endif
 
+/* fslat's part at entry, when it rides: a file-system call, or another
+ * that may change an fd's file. */
+#define FS_ENTER(id, fd_expr, btf)						\
+	do {								\
+		if (fs_on) {						\
+			if (op_of(id) >= 0)				\
+				fs_on_enter(id, fd_expr, btf);		\
+			else						\
+				fs_on_other(id);			\
+		}							\
+	} while (0)
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(enter_btf, struct pt_regs *regs, long id)
 {
 	on_enter(id);
+	FS_ENTER(id, PT_REGS_PARM1_SYSCALL(regs), true);
 	return 0;
 }
 
@@ -351,6 +372,7 @@ SEC("raw_tp/sys_enter")
 int BPF_PROG(enter_raw, struct pt_regs *regs, long id)
 {
 	on_enter(id);
+	FS_ENTER(id, PT_REGS_PARM1_CORE_SYSCALL(regs), false);
 	return 0;
 }
 
@@ -365,6 +387,7 @@ SEC("tracepoint/raw_syscalls/sys_enter")
 int enter_tp(struct trace_event_raw_sys_enter *ctx)
 {
 	on_enter(ctx->id);
+	FS_ENTER(ctx->id, ctx->args[0], false);
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 
 #include "bpf/maputil.h"
 #include "bpf/probe_util.h"
+#include "bpf/syscount_fs.h"
 #include "bpf/variant.h"
 #include "bpf/syscount.h"
 #include "lib/hist.h"
@@ -121,6 +122,9 @@ static void knobs(void *s, struct collector *c, enum attach_kind kind)
 	for (int i = 0; i < SC_LAT_NR; i++)
 		skel->rodata->lat_nr[i] = lat_syscalls[i].nr;
 	skel->rodata->time_every = p->time_every;
+	skel->rodata->fs_on = c->rider != NULL;
+	if (c->rider)
+		fslat_configure(c->rider, skel->obj);
 	skel->rodata->nr_exit = SYS_exit;
 	skel->rodata->nr_exit_group = SYS_exit_group;
 	skel->rodata->nr_sigreturn = SYS_rt_sigreturn;
@@ -266,9 +270,27 @@ static void flush_cached(struct syscount_priv *p)
 	free(vals);
 }
 
+struct bpf_object *syscount_shared_object(struct collector *host, enum attach_kind *kind)
+{
+	struct syscount_priv *p = host->priv;
+
+	if (!p || !p->skel || !p->skel->rodata->fs_on)
+		return NULL;
+	*kind = p->kind;
+	return p->skel->obj;
+}
+
 static void syscount_stop(struct collector *c)
 {
 	struct syscount_priv *p = c->priv;
+
+	/* Its programs carry fslat's part: stopped early by the budget, they
+	 * stop fslat too, which is told so. */
+	if (c->rider && c->rider->priv && !c->rider->stopped) {
+		c->rider->window_s = now_mono_s() - c->rider->started_s;
+		c->rider->ops->stop(c->rider);
+		c->rider->stopped = true;
+	}
 
 	/* Syscalls stop being counted first, then the caches are emptied. */
 	syscount_bpf__detach(p->skel);

@@ -65,8 +65,13 @@ static __always_inline struct tid_state *tid_state_claim(__u32 tid)
 	 * is not atomic (compare-and-swap needs BPF v3 atomics, kernel 5.12):
 	 * two threads of one slot entering in the same instant on two CPUs
 	 * may both take it, and one of their calls goes untimed. */
-	if (s->tid == tid || !s->tid) {
+	if (s->tid == tid)
+		return &s->st;
+	if (!s->tid) {
+		/* Two parts of one object may claim it for one call
+		 * (syscount.bpf.c): a part that did not leaves its state 0. */
 		s->tid = tid;
+		s->st = zero;
 		return &s->st;
 	}
 	if (bpf_map_update_elem(&tid_spill, &tid, &zero, BPF_ANY)) {

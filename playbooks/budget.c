@@ -166,30 +166,7 @@ void budget_stats_stop(struct budget_stats *s)
  * NULL when the collector has no such knob. */
 static uint32_t *find_knob(struct bpf_object *obj)
 {
-	struct bpf_map *bss = obj ? bpf_object__find_map_by_name(obj, ".bss") : NULL;
-	struct btf *btf = obj ? bpf_object__btf(obj) : NULL;
-	const struct btf_var_secinfo *vars;
-	const struct btf_type *sec;
-	size_t size = 0;
-	char *base;
-	int id;
-
-	if (!bss || !btf)
-		return NULL;
-	id = btf__find_by_name_kind(btf, ".bss", BTF_KIND_DATASEC);
-	base = (char *)bpf_map__initial_value(bss, &size);
-	if (id < 0 || !base)
-		return NULL;
-	sec = btf__type_by_id(btf, (__u32)id);
-	vars = btf_var_secinfos(sec);
-	for (unsigned short i = 0; i < btf_vlen(sec); i++) {
-		const struct btf_type *var = btf__type_by_id(btf, vars[i].type);
-
-		if (var && !strcmp(btf__name_by_offset(btf, var->name_off), KNOB_NAME) &&
-		    vars[i].offset + sizeof(uint32_t) <= size)
-			return (uint32_t *)(base + vars[i].offset);
-	}
-	return NULL;
+	return probe_global(obj, ".bss", KNOB_NAME, sizeof(uint32_t));
 }
 
 static struct bpf_object *object_of(struct collector *c)

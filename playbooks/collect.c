@@ -74,35 +74,70 @@ static bool fits_in_memory(const struct collector_ops *ops, char *why, size_t le
 	return false;
 }
 
-/* Starts what can start; returns how many did. */
+/* Links each collector that rides on another of the step to it
+ * (collector_ops.rides_on). */
+static void link_riders(struct collector *cs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; cs[i].ops->rides_on && j < n; j++)
+			if (j != i && !strcmp(cs[j].ops->name, cs[i].ops->rides_on) && !cs[j].rider) {
+				cs[i].host = &cs[j];
+				cs[j].rider = &cs[i];
+				break;
+			}
+}
+
+/* A collector that did not start: recorded, and out of its host's or
+ * rider's way (a rider whose host did not start loads its own). */
+static void not_started(struct collector *c, struct report *r, const char *status,
+			const char *why)
+{
+	record(r, c->ops->name, status, why, 0, 0);
+	if (c->host)
+		c->host->rider = NULL;
+	if (c->rider)
+		c->rider->host = NULL;
+	c->host = c->rider = NULL;
+	c->ops = NULL;
+}
+
+/* Starts one collector; 1 when it did. */
+static int start_one(struct collector *c, struct step_ctx *ctx)
+{
+	char why[512] = "";
+
+	if (c->ops->available && c->ops->available(ctx->report, why, sizeof(why))) {
+		not_started(c, ctx->report, "unavailable", why);
+		return 0;
+	}
+	if (!fits_in_memory(c->ops, why, sizeof(why))) {
+		not_started(c, ctx->report, "unavailable", why);
+		return 0;
+	}
+	if (c->ops->start(c, why, sizeof(why))) {
+		if (c->ops->destroy)
+			c->ops->destroy(c);
+		not_started(c, ctx->report, "failed", why);
+		return 0;
+	}
+	c->started_s = now_mono_s();
+	return 1;
+}
+
+/* Starts what can start, hosts before their riders; returns how many did. */
 static int start_all(struct collector *cs, size_t n, struct step_ctx *ctx)
 {
+	bool tried[MAX_COLLECTORS] = { false };
 	int started = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		struct collector *c = &cs[i];
-		char why[512] = "";
-
-		if (c->ops->available && c->ops->available(ctx->report, why, sizeof(why))) {
-			record(ctx->report, c->ops->name, "unavailable", why, 0, 0);
-			c->ops = NULL;
-			continue;
+	link_riders(cs, n);
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++) {
+			if (tried[i] || !cs[i].ops || (pass == 0 && cs[i].host))
+				continue;
+			tried[i] = true;
+			started += start_one(&cs[i], ctx);
 		}
-		if (!fits_in_memory(c->ops, why, sizeof(why))) {
-			record(ctx->report, c->ops->name, "unavailable", why, 0, 0);
-			c->ops = NULL;
-			continue;
-		}
-		if (c->ops->start(c, why, sizeof(why))) {
-			record(ctx->report, c->ops->name, "failed", why, 0, 0);
-			if (c->ops->destroy)
-				c->ops->destroy(c);
-			c->ops = NULL;
-			continue;
-		}
-		c->started_s = now_mono_s();
-		started++;
-	}
 	return started;
 }
 
@@ -147,9 +182,11 @@ static void stop_harvest_all(struct collector *cs, size_t n, struct report *r)
 		       err ? strerror(-err) : "", cs[i].window_s, cs[i].lost_events);
 		if (cs[i].ops->object)
 			probe_record_overhead(&cs[i], cs[i].ops->object(&cs[i]));
-		if (cs[i].ops->destroy)
-			cs[i].ops->destroy(&cs[i]);
 	}
+	/* A rider reads its host's maps: nothing goes before all are read. */
+	for (size_t i = 0; i < n; i++)
+		if (cs[i].ops && cs[i].ops->destroy)
+			cs[i].ops->destroy(&cs[i]);
 }
 
 /* The engine refused the step (no privilege for BPF): every collector it

@@ -5,8 +5,10 @@
 # file, then /dev/zero again (dup2(2)), then the file again (dup3(2)):
 # 2 x ROUNDS reads (read and pread64) in each phase. Tolerance: none; the
 # regular file's reads must be counted exactly (2 x 2 x ROUNDS) and
-# /dev/zero's not at all. The loop device, mount and processes go in
-# at_exit.
+# /dev/zero's not at all. fslat runs here beside syscount, riding on its
+# programs (one pair on raw_syscalls for both: syscount_fs.h), so this also
+# checks that mode; c_fslat_xcheck runs fslat alone. The loop device,
+# mount and processes go in at_exit.
 . tests/lib.sh
 . tests/tuesday_lib.sh
 need_root
@@ -23,7 +25,7 @@ at_exit "kill $wl 2>/dev/null"
 cat > "$SCRATCH/fd.json" <<JSON
 { "name": "fd-reuse-fslat", "description": "fslat's fd memo against fd reuse",
   "stages": [ { "id": "tuesday", "title": "one probe",
-    "steps": [ { "id": "probe", "run": "collect", "weight": 1, "collectors": ["fslat"] } ] } ] }
+    "steps": [ { "id": "probe", "run": "collect", "weight": 1, "collectors": ["syscount", "fslat"] } ] } ] }
 JSON
 "$FRIDAY" run -d 5 --playbook "$SCRATCH/fd.json" -p $wl -o "$SCRATCH/x.tar.gz" > /dev/null \
 	2> "$SCRATCH/x.err" &
@@ -37,6 +39,14 @@ wait $fr || fail "friday run exited $?: $(tail -3 "$SCRATCH/x.err")"
 [ "$(cat "$SCRATCH/wl.out")" = "file_reads $((4 * ROUNDS))" ] || fail "workload: $(cat "$SCRATCH/wl.out")"
 unpack "$SCRATCH/x.tar.gz"
 [ "$(jqr .collectors.fslat.status)" = ok ] || fail "fslat: $(jqr -c .collectors.fslat)"
+jqr .measurements.fslat.programs | grep -q "^syscount's" ||
+	fail "fslat did not ride on syscount: $(jqr .measurements.fslat.programs)"
+# syscount, on the same programs, still counts every call of the workload:
+# 8 x ROUNDS reads and preads in the four phases, and the read of the FIFO
+# that let it go (begun before the window; syscount counts at the exit).
+sc=$(jqr "[.measurements.syscount.processes[] | select(.pid == $wl) | .top_syscalls[] |
+	select(.name == \"read\" or .name == \"pread64\") | .count] | add")
+[ "$sc" = $((8 * ROUNDS + 1)) ] || fail "syscount counted $sc reads and preads, not $((8 * ROUNDS + 1))"
 proc=".measurements.fslat.processes[] | select(.pid == $wl)"
 reads=$(jqr "$proc | .ops.read.count // 0")
 preads=$(jqr "$proc | .ops.pread64.count // 0")
