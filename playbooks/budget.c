@@ -307,6 +307,15 @@ static void act_on(struct budget *b, struct collector *cs, size_t i, struct repo
 	e->stopped_at_s = (now_mono_ns() - b->t0_ns) / 1e9;
 	snprintf(what, sizeof(what), "stopped after %.1f s", e->stopped_at_s);
 	note_action(b, r, &cs[i], what, cost_pct, mine_pct);
+	/* Its rider ran in its programs, and stopped with them (syscount_fs.h). */
+	if (cs[i].rider && cs[i].rider->stopped) {
+		size_t j = (size_t)(cs[i].rider - cs);
+
+		b->e[j].stopped_at_s = e->stopped_at_s;
+		snprintf(what, sizeof(what), "stopped after %.1f s with %s, whose programs it "
+			 "rides on", e->stopped_at_s, cs[i].ops->name);
+		note_action(b, r, cs[i].rider, what, cost_pct, 0);
+	}
 }
 
 /* Measures the interval since the last check; returns friday's cost in
