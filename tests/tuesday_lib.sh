@@ -91,6 +91,27 @@ wait_for_step() {
 	done
 }
 
+# gated_run SECONDS PLAYBOOK STEP WORKLOAD_PID [FRIDAY_ARGS...]: the
+# cross-checks' run. friday runs PLAYBOOK for SECONDS into
+# $SCRATCH/x.tar.gz; once STEP has started and its collectors had time to
+# attach, the workload (waiting on the FIFO $SCRATCH/go) is let go; both
+# must succeed (the workload's output, if any, in $SCRATCH/wl.out). The
+# archive is unpacked. friday goes in at_exit.
+gated_run() {
+	secs=$1 pb=$2 step=$3 wl=$4
+	shift 4
+	"$FRIDAY" run -d "$secs" --playbook "$pb" "$@" -o "$SCRATCH/x.tar.gz" > /dev/null \
+		2> "$SCRATCH/x.err" &
+	fr=$!
+	at_exit "kill $fr 2>/dev/null"
+	wait_for_step "$SCRATCH/x.err" "$step:" 10
+	sleep 1.5
+	echo go > "$SCRATCH/go"
+	wait "$wl" || fail "the workload failed: $(cat "$SCRATCH/wl.out" 2>/dev/null)"
+	wait $fr || fail "friday run exited $?: $(tail -3 "$SCRATCH/x.err")"
+	unpack "$SCRATCH/x.tar.gz"
+}
+
 # xcheck_playbook COLLECTOR: a one-step Tuesday playbook for cross-checks.
 xcheck_playbook() {
 	cat > "$SCRATCH/xcheck.json" <<JSON

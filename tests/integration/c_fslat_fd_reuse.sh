@@ -27,17 +27,8 @@ cat > "$SCRATCH/fd.json" <<JSON
   "stages": [ { "id": "tuesday", "title": "one probe",
     "steps": [ { "id": "probe", "run": "collect", "weight": 1, "collectors": ["syscount", "fslat"] } ] } ] }
 JSON
-"$FRIDAY" run -d 5 --playbook "$SCRATCH/fd.json" -p $wl -o "$SCRATCH/x.tar.gz" > /dev/null \
-	2> "$SCRATCH/x.err" &
-fr=$!
-at_exit "kill $fr 2>/dev/null"
-wait_for_step "$SCRATCH/x.err" "probe:" 10
-sleep 1.5
-echo go > "$SCRATCH/go"
-wait $wl || fail "c_fd_reuse failed: $(cat "$SCRATCH/wl.out")"
-wait $fr || fail "friday run exited $?: $(tail -3 "$SCRATCH/x.err")"
+gated_run 5 "$SCRATCH/fd.json" probe $wl -p $wl
 [ "$(cat "$SCRATCH/wl.out")" = "file_reads $((4 * ROUNDS))" ] || fail "workload: $(cat "$SCRATCH/wl.out")"
-unpack "$SCRATCH/x.tar.gz"
 [ "$(jqr .collectors.fslat.status)" = ok ] || fail "fslat: $(jqr -c .collectors.fslat)"
 jqr .measurements.fslat.programs | grep -q "^syscount's" ||
 	fail "fslat did not ride on syscount: $(jqr .measurements.fslat.programs)"

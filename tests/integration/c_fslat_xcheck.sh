@@ -29,16 +29,7 @@ cat > "$SCRATCH/xcheck.json" <<JSON
     "steps": [ { "id": "probe", "run": "collect", "weight": 1, "collectors": ["fslat"],
                  "knobs": { "fslat": { "slow_ms": 0.01 } } } ] } ] }
 JSON
-"$FRIDAY" run -d 5 --playbook "$SCRATCH/xcheck.json" -p $wl -o "$SCRATCH/x.tar.gz" > /dev/null \
-	2> "$SCRATCH/x.err" &
-fr=$!
-at_exit "kill $fr 2>/dev/null"
-wait_for_step "$SCRATCH/x.err" "probe:" 10
-sleep 1.5
-echo go > "$SCRATCH/go"
-wait $wl || fail "c_fsync_writer failed"
-wait $fr || fail "friday run exited $?: $(tail -3 "$SCRATCH/x.err")"
-unpack "$SCRATCH/x.tar.gz"
+gated_run 5 "$SCRATCH/xcheck.json" probe $wl -p $wl
 [ "$(jqr .collectors.fslat.status)" = ok ] || fail "fslat: $(jqr -c .collectors.fslat)"
 proc=".measurements.fslat.processes[] | select(.pid == $wl)"
 count() { jqr "$proc | .ops.$1.count // 0"; }

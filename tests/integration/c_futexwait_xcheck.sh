@@ -15,15 +15,7 @@ mkfifo "$SCRATCH/go"
 wl=$!
 at_exit "kill $wl 2>/dev/null"
 pb=$(xcheck_playbook futexwait)
-"$FRIDAY" run -d 5 --playbook "$pb" -p $wl -o "$SCRATCH/x.tar.gz" > /dev/null 2> "$SCRATCH/x.err" &
-fr=$!
-at_exit "kill $fr 2>/dev/null"
-wait_for_step "$SCRATCH/x.err" "probe:" 10
-sleep 1.5
-echo go > "$SCRATCH/go"
-wait $wl || fail "c_futex_known failed"
-wait $fr || fail "friday run exited $?: $(tail -3 "$SCRATCH/x.err")"
-unpack "$SCRATCH/x.tar.gz"
+gated_run 5 "$pb" probe $wl -p $wl
 [ "$(jqr .collectors.futexwait.status)" = ok ] || fail "futexwait: $(jqr -c .collectors.futexwait)"
 handoff=$(awk '{ print $4 }' "$SCRATCH/wl.out")
 proc=".measurements.futexwait.futex.processes[] | select(.pid == $wl)"

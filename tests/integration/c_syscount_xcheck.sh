@@ -12,15 +12,7 @@ mkfifo "$SCRATCH/go"
 wl=$!
 at_exit "kill $wl 2>/dev/null"
 pb=$(xcheck_playbook syscount)
-"$FRIDAY" run -d 4 --playbook "$pb" -p $wl -o "$SCRATCH/x.tar.gz" > /dev/null 2> "$SCRATCH/x.err" &
-fr=$!
-at_exit "kill $fr 2>/dev/null"
-wait_for_step "$SCRATCH/x.err" "probe:" 10
-sleep 1.5
-echo go > "$SCRATCH/go"
-wait $wl || fail "c_getppid failed: $(cat "$SCRATCH/wl.out")"
-wait $fr || fail "friday run exited $?: $(tail -3 "$SCRATCH/x.err")"
-unpack "$SCRATCH/x.tar.gz"
+gated_run 4 "$pb" probe $wl -p $wl
 [ "$(jqr .collectors.syscount.status)" = ok ] || fail "syscount: $(jqr -c .collectors.syscount)"
 got=$(jqr ".measurements.syscount.processes[] | select(.pid == $wl) | .top_syscalls[] |
 	select(.name == \"getppid\") | .count")
