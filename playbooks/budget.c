@@ -130,6 +130,13 @@ static void stats_plan(struct budget *b, uint64_t now)
 		s->sampling = false;
 	else if (!s->sampling && on_ns > switch_ns)
 		s->sampling = true;
+	/* Stats still on from a whole interval start their on period anew,
+	 * so it lasts BUDGET_STATS_ON_S like any other and not a sliver,
+	 * whose few runs, scaled up a thousand times, would be noise. */
+	if (s->on_since_ns) {
+		s->on_ns += now - s->on_since_ns;
+		s->on_since_ns = now;
+	}
 	stats_switch(s, true, now);
 }
 
