@@ -130,34 +130,28 @@ static int proc_cmp(const void *a, const void *b)
 	return probe_cmp_desc(x->wait_ns, y->wait_ns);
 }
 
+static uint64_t wait_rank(const void *val)
+{
+	return ((const struct fw_wait *)val)->wait_ns;
+}
+
 static json_t *top_addrs(struct collector *c, uint32_t tgid, struct fw_futex_key *keys,
 			 struct fw_wait *vals, long n)
 {
 	json_t *arr = json_array();
-	long picked[TOP_ADDRS] = { 0 };   /* read only below k, set above */
+	long top[TOP_ADDRS];
+	int nr = probe_top_of_tgid(keys, sizeof(*keys), vals, sizeof(*vals), n, tgid, wait_rank,
+				   top, TOP_ADDRS);
 
-	for (int k = 0; k < TOP_ADDRS; k++) {
-		long best = -1;
+	for (int k = 0; k < nr; k++) {
+		const struct fw_wait *v = &vals[top[k]];
 		char addr[32];
 
-		for (long i = 0; i < n; i++) {
-			bool taken = false;
-
-			if (keys[i].tgid != tgid)
-				continue;
-			for (int j = 0; j < k; j++)
-				taken |= picked[j] == i;
-			if (!taken && (best < 0 || vals[i].wait_ns > vals[best].wait_ns))
-				best = i;
-		}
-		if (best < 0)
-			break;
-		picked[k] = best;
-		snprintf(addr, sizeof(addr), "0x%" PRIx64, (uint64_t)keys[best].uaddr);
+		snprintf(addr, sizeof(addr), "0x%" PRIx64, (uint64_t)keys[top[k]].uaddr);
 		json_array_append_new(arr, json_pack("{s:s, s:I, s:f, s:f, s:f}",
-			"uaddr", addr, "waits", (json_int_t)vals[best].count,
-			"waits_per_s", per_s(c, vals[best].count),
-			"wait_ms", vals[best].wait_ns / 1e6, "max_us", vals[best].max_ns / 1e3));
+			"uaddr", addr, "waits", (json_int_t)v->count,
+			"waits_per_s", per_s(c, v->count),
+			"wait_ms", v->wait_ns / 1e6, "max_us", v->max_ns / 1e3));
 	}
 	return arr;
 }

@@ -182,6 +182,44 @@ void probe_top_free(struct probe_top *t)
 	t->keys = t->vals = NULL;
 }
 
+static bool picked_already(const long *idx, int k, long i)
+{
+	for (int j = 0; j < k; j++)
+		if (idx[j] == i)
+			return true;
+	return false;
+}
+
+int probe_top_of_tgid(const void *keys, size_t key_size, const void *vals, size_t val_size,
+		      long n, uint32_t tgid, uint64_t (*rank)(const void *val), long *idx,
+		      int k)
+{
+	int found;
+
+	for (found = 0; found < k; found++) {
+		long best = -1;
+		uint64_t best_rank = 0;
+
+		for (long i = 0; i < n; i++) {
+			uint32_t row_tgid;
+			uint64_t r;
+
+			memcpy(&row_tgid, (const char *)keys + i * key_size, sizeof(row_tgid));
+			if (row_tgid != tgid || picked_already(idx, found, i))
+				continue;
+			r = rank((const char *)vals + i * val_size);
+			if (best < 0 || r > best_rank) {
+				best = i;
+				best_rank = r;
+			}
+		}
+		if (best < 0)
+			break;
+		idx[found] = best;
+	}
+	return found;
+}
+
 void probe_record_overhead(struct collector *c, struct bpf_object *obj)
 {
 	json_t *all = json_object_get(report_get(c->report, "overhead"), "collectors"), *mine;

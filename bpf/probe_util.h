@@ -75,6 +75,14 @@ long probe_top_read(struct probe_top *t, int map_fd, size_t key_size, size_t val
 const void *probe_top_key(const struct probe_top *t, long i);
 void probe_top_free(struct probe_top *t);
 
+/* A process's heaviest rows of a map dump whose key starts with its tgid
+ * (a u32): up to k indexes into idx, the largest rank first, ties in row
+ * order; returns how many. For the "top addresses / top syscalls of each
+ * top process" lists (k is small: a pass over the rows per pick). */
+int probe_top_of_tgid(const void *keys, size_t key_size, const void *vals, size_t val_size,
+		      long n, uint32_t tgid, uint64_t (*rank)(const void *val), long *idx,
+		      int k);
+
 /* Records into report.overhead.collectors.NAME: bpf_run_time_ns and
  * bpf_run_count summed over the object's loaded programs (zero when
  * BPF run-time statistics were off), or where the stats were on for a

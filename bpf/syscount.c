@@ -563,36 +563,30 @@ static int proc_cmp(const void *a, const void *b)
 	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
 }
 
+static uint64_t count_rank(const void *val)
+{
+	return ((const struct sc_proc *)val)->count;
+}
+
 /* The busiest syscalls of one process, from the (process, syscall) rows. */
 static json_t *proc_syscalls(struct collector *c, uint32_t tgid, struct sc_proc_key *keys,
 			     struct sc_proc *vals, long n)
 {
 	json_t *arr = json_array();
-	long picked[TOP_PER_PROC] = { 0 };   /* read only below k, set above */
+	long top[TOP_PER_PROC];
+	int nr = probe_top_of_tgid(keys, sizeof(*keys), vals, sizeof(*vals), n, tgid, count_rank,
+				   top, TOP_PER_PROC);
 	char buf[32];
 
-	for (int k = 0; k < TOP_PER_PROC; k++) {
-		long best = -1;
+	for (int k = 0; k < nr; k++) {
+		const struct sc_proc *v = &vals[top[k]];
 
-		for (long i = 0; i < n; i++) {
-			bool taken = false;
-
-			if (keys[i].tgid != tgid)
-				continue;
-			for (int j = 0; j < k; j++)
-				taken |= picked[j] == i;
-			if (!taken && (best < 0 || vals[i].count > vals[best].count))
-				best = i;
-		}
-		if (best < 0)
-			break;
-		picked[k] = best;
 		json_array_append_new(arr, json_pack(
 			"{s:s, s:I, s:f, s:I}",
-			"name", syscall_name(keys[best].id, buf, sizeof(buf)),
-			"count", (json_int_t)vals[best].count,
-			"rate_per_s", per_s(c, vals[best].count),
-			"errors", (json_int_t)vals[best].errors));
+			"name", syscall_name(keys[top[k]].id, buf, sizeof(buf)),
+			"count", (json_int_t)v->count,
+			"rate_per_s", per_s(c, v->count),
+			"errors", (json_int_t)v->errors));
 	}
 	return arr;
 }
