@@ -17,6 +17,19 @@
 
 struct collector;
 
+/* A knob a collector reads from its step's "knobs" object, so a playbook
+ * that misspells one or gives it the wrong kind of value is refused
+ * before anything runs (playbooks/validate.c), not quietly run at the
+ * default. A flag is true or false; a number lies in [min, max]. */
+enum knob_kind { KNOB_FLAG, KNOB_INTEGER, KNOB_NUMBER };
+
+struct collector_knob {
+	const char *name;
+	enum knob_kind kind;
+	double min, max;
+	const char *what;   /* for `friday list collectors` */
+};
+
 struct collector_ops {
 	const char *name;        /* e.g. "runqlat" */
 	const char *subsystem;   /* the subsystem it measures */
@@ -47,6 +60,8 @@ struct collector_ops {
 	 * tracepoint instead of two). The collect step starts that one first
 	 * and links them (host, rider below); alone, it loads its own. */
 	const char *rides_on;
+	/* The knobs it reads, ended by one with a NULL name; NULL: none. */
+	const struct collector_knob *knobs;
 };
 
 struct collector {
@@ -74,6 +89,9 @@ struct collector {
 /* A knob of the step's "knobs" object for this collector: a number, or
  * def when it is not set (knobs are documented in docs/playbooks.md). */
 double collector_knob(const struct collector *c, const char *name, double def);
+/* The knob name of collector ops, or NULL when it has none so named. */
+const struct collector_knob *collector_knob_find(const struct collector_ops *ops,
+						 const char *name);
 
 /* The table of every collector, NULL-terminated (bpf/collectors.c). */
 extern const struct collector_ops *const collector_table[];

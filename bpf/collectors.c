@@ -49,6 +49,15 @@ double collector_knob(const struct collector *c, const char *name, double def)
 	return json_is_number(v) ? json_number_value(v) : def;
 }
 
+const struct collector_knob *collector_knob_find(const struct collector_ops *ops,
+						 const char *name)
+{
+	for (const struct collector_knob *k = ops->knobs; k && k->name; k++)
+		if (!strcmp(k->name, name))
+			return k;
+	return NULL;
+}
+
 const struct collector_ops *collector_find(const char *name)
 {
 	for (size_t i = 0; collector_table[i]; i++)

@@ -311,6 +311,12 @@ static struct bpf_object *dnslat_object(struct collector *c)
 	return p && p->skel ? p->skel->obj : NULL;
 }
 
+static const struct collector_knob dnslat_knobs[] = {
+	{ "slow_ms", KNOB_NUMBER, 0.001, 60000, "a lookup at least this slow is a slow_lookup event" },
+	{ "max_events", KNOB_INTEGER, 1, 1000000, "slow lookups sent at most" },
+	{ NULL, KNOB_FLAG, 0, 0, NULL },
+};
+
 const struct collector_ops dnslat_collector = {
 	.name = "dnslat",
 	.subsystem = "network",
@@ -323,4 +329,5 @@ const struct collector_ops dnslat_collector = {
 	.harvest = dnslat_harvest,
 	.destroy = dnslat_destroy,
 	.object = dnslat_object,
+	.knobs = dnslat_knobs,
 };

@@ -298,6 +298,11 @@ static struct bpf_object *events_object(struct collector *c)
 	return p && p->skel ? p->skel->obj : NULL;
 }
 
+static const struct collector_knob events_knobs[] = {
+	{ "max_events", KNOB_INTEGER, 1, 1000000, "records sent in the window at most" },
+	{ NULL, KNOB_FLAG, 0, 0, NULL },
+};
+
 const struct collector_ops events_collector = {
 	.name = "events",
 	.subsystem = "processes",
@@ -310,4 +315,5 @@ const struct collector_ops events_collector = {
 	.harvest = events_harvest,
 	.destroy = events_destroy,
 	.object = events_object,
+	.knobs = events_knobs,
 };

@@ -790,6 +790,13 @@ static struct bpf_object *fslat_object(struct collector *c)
 	return p && p->skel ? p->skel->obj : NULL;
 }
 
+static const struct collector_knob fslat_knobs[] = {
+	{ "slow_ms", KNOB_NUMBER, 0.001, 60000, "the slow-call threshold" },
+	{ "prune_from_rows", KNOB_INTEGER, 1, 1000000,
+	  "(process, operation) rows at which exited processes' rows are folded away" },
+	{ NULL, KNOB_FLAG, 0, 0, NULL },
+};
+
 const struct collector_ops fslat_collector = {
 	.name = "fslat",
 	.subsystem = "filesystem",
@@ -803,4 +810,5 @@ const struct collector_ops fslat_collector = {
 	.destroy = fslat_destroy,
 	.object = fslat_object,
 	.rides_on = "syscount",
+	.knobs = fslat_knobs,
 };

@@ -430,11 +430,18 @@ static struct bpf_object *runqlat_object(struct collector *c)
 	return p && p->skel ? p->skel->obj : NULL;
 }
 
+static const struct collector_knob runqlat_knobs[] = {
+	{ "per_cgroup", KNOB_FLAG, 0, 1, "a run-queue latency histogram per cpu cgroup" },
+	{ "heatmap", KNOB_FLAG, 0, 1, "a heat map of every wait, time x log2 latency" },
+	{ "outliers", KNOB_INTEGER, 0, MAX_OUTLIERS, "keep the N slowest waits, with who held the CPU" },
+	{ NULL, KNOB_FLAG, 0, 0, NULL },
+};
+
 const struct collector_ops runqlat_collector = {
 	.name = "runqlat",
 	.subsystem = "cpu",
 	.summary = "run-queue latency per host, CPU and process (TH-02), with procs_running (T60-03); "
-		   "knobs: per_cgroup, outliers (runqslower: who held the CPU)",
+		   "on request per cgroup, as a heat map, and the slowest waits with who held the CPU",
 	.available = probe_require_root,
 	.start = runqlat_start,
 	.poll = runqlat_poll,
@@ -442,4 +449,5 @@ const struct collector_ops runqlat_collector = {
 	.harvest = runqlat_harvest,
 	.destroy = runqlat_destroy,
 	.object = runqlat_object,
+	.knobs = runqlat_knobs,
 };

@@ -733,11 +733,18 @@ static struct bpf_object *syscount_object(struct collector *c)
 	return p && p->skel ? p->skel->obj : NULL;
 }
 
+static const struct collector_knob syscount_knobs[] = {
+	{ "latency", KNOB_FLAG, 0, 1, "TH-06's syscalls timed per process, and their slow calls" },
+	{ "slow_ms", KNOB_NUMBER, 0.001, 60000, "a call at least this slow is a slow call" },
+	{ "time_every", KNOB_INTEGER, 1, 65536, "time one call in N at random (1: all)" },
+	{ NULL, KNOB_FLAG, 0, 0, NULL },
+};
+
 const struct collector_ops syscount_collector = {
 	.name = "syscount",
 	.subsystem = "syscalls",
-	.summary = "syscall rate, errors and time per syscall and per process (F-05); knob "
-		   "latency: histograms per process and slow calls (TH-06)",
+	.summary = "syscall rate, errors and time per syscall and per process (F-05); on request "
+		   "histograms per process and slow calls (TH-06)",
 	.available = syscount_available,
 	.start = syscount_start,
 	.poll = syscount_poll,
@@ -745,4 +752,5 @@ const struct collector_ops syscount_collector = {
 	.harvest = syscount_harvest,
 	.destroy = syscount_destroy,
 	.object = syscount_object,
+	.knobs = syscount_knobs,
 };

@@ -181,12 +181,29 @@ static void list_checks(void)
 		       rule_table[i].summary);
 }
 
+/* "knob NAME (true|false)" or "knob NAME (MIN-MAX)" and what it does:
+ * what a collect step's "knobs" may set (playbooks/validate.c checks). */
+static void list_knobs(const struct collector_ops *ops)
+{
+	for (const struct collector_knob *k = ops->knobs; k && k->name; k++) {
+		char range[64];
+
+		if (k->kind == KNOB_FLAG)
+			snprintf(range, sizeof(range), "true|false");
+		else
+			snprintf(range, sizeof(range), "%.10g-%.10g", k->min, k->max);
+		printf("    knob %-16s %-14s %s\n", k->name, range, k->what);
+	}
+}
+
 static void list_collectors(void)
 {
-	printf("collectors:\n");
-	for (size_t i = 0; collector_table[i]; i++)
+	printf("collectors (and the knobs a collect step may set):\n");
+	for (size_t i = 0; collector_table[i]; i++) {
 		printf("  %-16s %-10s %s\n", collector_table[i]->name, collector_table[i]->subsystem,
 		       collector_table[i]->summary);
+		list_knobs(collector_table[i]);
+	}
 }
 
 static void print_finding_def(const struct finding_def *d, void *arg)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpf/collector.h"
 #include "lib/util.h"
 #include "playbooks/jsonpos.h"
 
@@ -252,6 +253,134 @@ static int validate_budget(struct vctx *v, json_t *step, const char *ptr, const 
 	return 0;
 }
 
+/* A knob's value against its kind and range (bpf/collector.h). */
+static int validate_knob(struct vctx *v, const char *cname, const struct collector_knob *k,
+			 json_t *val, const char *p)
+{
+	double d = json_number_value(val);
+
+	if (k->kind == KNOB_FLAG) {
+		if (!json_is_boolean(val))
+			return vfail(v, p, false, "knob \"%s\" of %s is a flag: true or false",
+				     k->name, cname);
+		return 0;
+	}
+	if ((k->kind == KNOB_INTEGER && !json_is_integer(val)) || !json_is_number(val) ||
+	    !isfinite(d) || d < k->min || d > k->max)
+		return vfail(v, p, false, "knob \"%s\" of %s is a %snumber from %.10g to %.10g",
+			     k->name, cname, k->kind == KNOB_INTEGER ? "whole " : "", k->min, k->max);
+	return 0;
+}
+
+static void known_knobs(const struct collector_ops *ops, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	snprintf(buf, len, "none");
+	for (const struct collector_knob *k = ops->knobs; k && k->name && off < len; k++)
+		off += snprintf(buf + off, len - off, "%s%s", off ? ", " : "", k->name);
+}
+
+/* One collector's knobs. A collector this friday lacks is left to the run
+ * (report.collectors says so), so that a playbook written for a newer
+ * friday still runs the rest. */
+static int validate_knobs_of(struct vctx *v, const char *cname, json_t *knobs, const char *ptr)
+{
+	const struct collector_ops *ops = collector_find(cname);
+	const struct collector_knob *k;
+	char p[1100], known[256];
+	const char *key;
+	json_t *val;
+	int ret;
+
+	if (!json_is_object(knobs))
+		return vfail(v, ptr, false, "the knobs of %s are an object: {\"KNOB\": value}",
+			     cname);
+	if (!ops)
+		return 0;
+	json_object_foreach(knobs, key, val) {
+		subptr(p, sizeof(p), "%s/%s", ptr, key);
+		k = collector_knob_find(ops, key);
+		if (!k) {
+			known_knobs(ops, known, sizeof(known));
+			return vfail(v, p, true, "unknown knob \"%s\" of %s (its knobs: %s; see "
+				     "friday list collectors)", key, cname, known);
+		}
+		ret = validate_knob(v, cname, k, val, p);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static bool names_collector(json_t *names, const char *cname)
+{
+	size_t i;
+	json_t *name;
+
+	json_array_foreach(names, i, name)
+		if (json_is_string(name) && !strcmp(json_string_value(name), cname))
+			return true;
+	return false;
+}
+
+/* A collect step: "collectors", a list of names, and "knobs" for
+ * collectors of that list only, each a knob the collector reads, with a
+ * value of its kind: a misspelt knob would otherwise leave the default
+ * quietly in place. */
+static int validate_collect(struct vctx *v, json_t *step, const char *ptr)
+{
+	json_t *names = json_object_get(step, "collectors"), *knobs = json_object_get(step, "knobs");
+	json_t *val;
+	char p[1100];
+	const char *cname;
+	size_t i;
+	int ret;
+
+	subptr(p, sizeof(p), "%s/collectors", ptr);
+	if (!json_is_array(names) || !json_array_size(names))
+		return vfail(v, names ? p : ptr, false, "a collect step names its collectors: "
+			     "\"collectors\": [\"runqlat\", ...] (see friday list collectors)");
+	json_array_foreach(names, i, val) {
+		subptr(p, sizeof(p), "%s/collectors/%zu", ptr, i);
+		if (!json_is_string(val))
+			return vfail(v, p, false, "a collector is named by a string");
+	}
+	if (!knobs)
+		return 0;
+	subptr(p, sizeof(p), "%s/knobs", ptr);
+	if (!json_is_object(knobs))
+		return vfail(v, p, false, "\"knobs\" is an object: {\"COLLECTOR\": {\"KNOB\": "
+			     "value}}");
+	json_object_foreach(knobs, cname, val) {
+		subptr(p, sizeof(p), "%s/knobs/%s", ptr, cname);
+		if (!names_collector(names, cname))
+			return vfail(v, p, true, "knobs for %s, which this step does not run (not "
+				     "in its \"collectors\")", cname);
+		ret = validate_knobs_of(v, cname, val, p);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* What a step kind's own arguments must be, where a kind says more than
+ * the schema's common fields. */
+static const struct {
+	const char *kind;
+	int (*validate)(struct vctx *v, json_t *step, const char *ptr);
+} kind_args[] = {
+	{ "collect", validate_collect },
+};
+
+static int validate_kind_args(struct vctx *v, json_t *step, const char *kind, const char *ptr)
+{
+	for (size_t i = 0; i < sizeof(kind_args) / sizeof(kind_args[0]); i++)
+		if (!strcmp(kind_args[i].kind, kind))
+			return kind_args[i].validate(v, step, ptr);
+	return 0;
+}
+
 static int validate_step(struct vctx *v, json_t *step, const char *ptr)
 {
 	json_t *idv = json_object_get(step, "id"), *runv = json_object_get(step, "run");
@@ -285,6 +414,8 @@ static int validate_step(struct vctx *v, json_t *step, const char *ptr)
 	if (title && !json_is_string(title))
 		return vfail(v, p, false, "\"title\" must be a string");
 	ret = validate_budget(v, step, ptr, id);
+	if (!ret)
+		ret = validate_kind_args(v, step, json_string_value(runv), ptr);
 	if (ret)
 		return ret;
 	if (json_object_get(step, "when")) {

@@ -106,6 +106,8 @@ printf '{"name": "c",\n "stages": [{"id": "monday", "steps": [\n  {"id": "a", "r
 refused "$SCRATCH/cycle.json" "cycle.json:3:52: step \"a\" waits for \"b\", which does not run before it"
 printf '{"name": "slow",\n "stages": [{"id": "monday", "steps": [\n  {"id": "a", "run": "inventory", "min_s": 30}]}]}\n' > "$SCRATCH/slow.json"
 refused "$SCRATCH/slow.json" "impossible budget: playbook slow needs at least 30 s" -d 5
+printf '{"name": "typo",\n "stages": [{"id": "tuesday", "steps": [\n  {"id": "p", "run": "collect", "collectors": ["syscount"],\n   "knobs": {"syscount": {"latancy": true}}}]}]}\n' > "$SCRATCH/typo.json"
+refused "$SCRATCH/typo.json" 'typo.json:4:27: unknown knob "latancy" of syscount (its knobs: latency, slow_ms, time_every'
 refused quick "playbook quick has no stage friday" --stages friday
 refused "$SCRATCH/nonexistent.json" "nonexistent.json: cannot read"
 
