@@ -198,7 +198,7 @@ static void list_knobs(const struct collector_ops *ops)
 
 static void list_collectors(void)
 {
-	printf("collectors (and the knobs a collect step may set):\n");
+	printf("collectors:\n");
 	for (size_t i = 0; collector_table[i]; i++) {
 		printf("  %-16s %-10s %s\n", collector_table[i]->name, collector_table[i]->subsystem,
 		       collector_table[i]->summary);
