@@ -164,6 +164,31 @@ static void poll_until(struct collector *cs, size_t n, uint64_t deadline_ns, str
 	budget_close(b, cs);
 }
 
+/* A collector that ran in an earlier step of the run (Tuesday's probe,
+ * re-run by a Thursday drill-down) leaves its measurements there: the new
+ * ones take measurements.NAME, as the drill-down verdicts judge them, and
+ * the earlier ones go to its "earlier" list, oldest first, so the report
+ * loses neither. Each carries the stage and step that made it. */
+static void keep_earlier(struct report *r, const char *name, json_t *old)
+{
+	json_t *all = report_get(r, "measurements"), *now = json_object_get(all, name);
+	json_t *earlier;
+
+	if (!json_is_object(now) || now == old)   /* nothing new harvested */
+		return;
+	if (r->step) {
+		json_object_set_new(now, "stage", json_string(r->stage));
+		json_object_set(now, "step", json_object_get(r->step, "id"));
+	}
+	if (!json_is_object(old))
+		return;
+	earlier = json_object_get(old, "earlier");
+	earlier = json_is_array(earlier) ? json_incref(earlier) : json_array();
+	json_object_del(old, "earlier");
+	json_array_append(earlier, old);
+	json_object_set_new(now, "earlier", earlier);
+}
+
 static void stop_harvest_all(struct collector *cs, size_t n, struct report *r)
 {
 	/* Stop every collector first, so none runs while others are read. */
@@ -173,11 +198,15 @@ static void stop_harvest_all(struct collector *cs, size_t n, struct report *r)
 			cs[i].ops->stop(&cs[i]);
 		}
 	for (size_t i = 0; i < n; i++) {
+		json_t *old;
 		int err;
 
 		if (!cs[i].ops)
 			continue;
+		old = json_incref(json_object_get(report_get(r, "measurements"), cs[i].ops->name));
 		err = cs[i].ops->harvest(&cs[i], r);
+		keep_earlier(r, cs[i].ops->name, old);
+		json_decref(old);
 		record(r, cs[i].ops->name, err ? "failed" : "ok",
 		       err ? strerror(-err) : "", cs[i].window_s, cs[i].lost_events);
 		if (cs[i].ops->object)

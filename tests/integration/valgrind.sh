@@ -25,5 +25,7 @@ vg() {
 }
 vg check check
 vg run run -d 3 --stages tuesday,wednesday,thursday -o "$SCRATCH/run.tar.gz"
+# a collector re-run by a later step: its earlier measurements are kept
+vg twice run -d 4 --playbook tests/fixtures/playbooks/twice.json -o "$SCRATCH/twice.tar.gz"
 unpack "$SCRATCH/run.tar.gz"
 echo "valgrind ok"
