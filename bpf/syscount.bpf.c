@@ -307,7 +307,9 @@ static __always_inline void on_enter(long id)
 static __always_inline void on_exit(long id, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), w = budget_weight(), ns = 0;
-	bool failed = ret < 0 && ret >= -4095;
+	/* rt_sigreturn (id -1 at exit) returns the interrupted context's
+	 * rax: a -EINTR there is the interrupted call's, counted at its exit. */
+	bool failed = id != -1 && ret < 0 && ret >= -4095;
 	struct tid_state st;
 	struct sc_stat *s;
 	__u32 nr = id == -1 ? nr_sigreturn : id;
