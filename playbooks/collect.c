@@ -165,13 +165,13 @@ static void poll_until(struct collector *cs, size_t n, uint64_t deadline_ns, str
 }
 
 /* A collector that ran in an earlier step of the run (Tuesday's probe,
- * re-run by a Thursday drill-down) leaves its measurements there: the new
- * ones take measurements.NAME, as the drill-down verdicts judge them, and
- * the earlier ones go to its "earlier" list, oldest first, so the report
- * loses neither. Each carries the stage and step that made it. */
-static void keep_earlier(struct report *r, const char *name, json_t *old)
+ * re-run by a Thursday drill-down; disklayers re-writing diskhealth's
+ * entry) leaves its measurements there: the new ones take
+ * measurements.KEY, as the drill-down verdicts judge them, and the earlier
+ * ones go to its "earlier" list, oldest first, so the report loses
+ * neither. Each carries the stage and step that made it. */
+static void keep_earlier(struct report *r, json_t *now, json_t *old)
 {
-	json_t *all = report_get(r, "measurements"), *now = json_object_get(all, name);
 	json_t *earlier;
 
 	if (!json_is_object(now) || now == old)   /* nothing new harvested */
@@ -189,6 +189,20 @@ static void keep_earlier(struct report *r, const char *name, json_t *old)
 	json_object_set_new(now, "earlier", earlier);
 }
 
+/* Harvests collector c, keeping what it replaces in measurements. */
+static int harvest_keeping(struct collector *c, struct report *r)
+{
+	json_t *all = report_get(r, "measurements"), *before = json_copy(all), *now;
+	const char *key;
+	int err;
+
+	err = c->ops->harvest(c, r);
+	json_object_foreach(all, key, now)
+		keep_earlier(r, now, json_object_get(before, key));
+	json_decref(before);
+	return err;
+}
+
 static void stop_harvest_all(struct collector *cs, size_t n, struct report *r)
 {
 	/* Stop every collector first, so none runs while others are read. */
@@ -198,15 +212,11 @@ static void stop_harvest_all(struct collector *cs, size_t n, struct report *r)
 			cs[i].ops->stop(&cs[i]);
 		}
 	for (size_t i = 0; i < n; i++) {
-		json_t *old;
 		int err;
 
 		if (!cs[i].ops)
 			continue;
-		old = json_incref(json_object_get(report_get(r, "measurements"), cs[i].ops->name));
-		err = cs[i].ops->harvest(&cs[i], r);
-		keep_earlier(r, cs[i].ops->name, old);
-		json_decref(old);
+		err = harvest_keeping(&cs[i], r);
 		record(r, cs[i].ops->name, err ? "failed" : "ok",
 		       err ? strerror(-err) : "", cs[i].window_s, cs[i].lost_events);
 		if (cs[i].ops->object)

@@ -5,7 +5,9 @@
 # its 23,000 calls inside the Tuesday window only. measurements.syscount
 # must be Thursday's (stage, step, the knob's time_every 1, no row of the
 # workload), and measurements.syscount.earlier[0] Tuesday's, with the
-# 23,000 calls counted exactly.
+# 23,000 calls counted exactly. The same for an entry another collector
+# re-writes: diskhealth's, on Tuesday by diskhealth, on Thursday by
+# disklayers (syscall_layer true), the earlier kept.
 . tests/lib.sh
 . tests/tuesday_lib.sh
 need_root
@@ -14,7 +16,7 @@ mkfifo "$SCRATCH/go"
 "$WORKLOADS/c_getppid" 23000 < "$SCRATCH/go" > "$SCRATCH/wl.out" &
 wl=$!
 at_exit "kill $wl 2>/dev/null"
-gated_run 8 tests/fixtures/playbooks/twice.json probe $wl
+gated_run 9 tests/fixtures/playbooks/twice.json probe $wl
 
 m=.measurements.syscount
 [ "$(jqr "[$m.stage, $m.step] | join(\"/\")")" = thursday/drill ] ||
@@ -30,3 +32,10 @@ e="$m.earlier[0]"
 got=$(jqr "$e.processes[] | select(.pid == $wl) | .top_syscalls[] | select(.name == \"getppid\") | .count")
 echo "Tuesday's syscount, kept as earlier[0]: getppid ${got:-none} of 23000; Thursday's: $(jqr "$m.total.count") syscalls, timed 1 in $(jqr "$m.time_every")"
 [ "$got" = 23000 ] || fail "Tuesday's measurements lost the workload's calls: ${got:-none}"
+
+d=.measurements.diskhealth
+[ "$(jqr "[$d.stage, $d.step, $d.syscall_layer] | join(\"/\")")" = thursday/disk/true ] ||
+	fail "measurements.diskhealth is not disklayers': $(jqr -c "[$d.stage, $d.step, $d.syscall_layer]")"
+[ "$(jqr "$d.earlier | length")" = 1 ] || fail "diskhealth's earlier: $(jqr -c "$d.earlier | length")"
+[ "$(jqr "[$d.earlier[0].stage, $d.earlier[0].step, $d.earlier[0].syscall_layer] | join(\"/\")")" = tuesday/probe/false ] ||
+	fail "diskhealth's earlier[0]: $(jqr -c "[$d.earlier[0].stage, $d.earlier[0].step, $d.earlier[0].syscall_layer]")"
