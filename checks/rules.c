@@ -10,6 +10,7 @@
 
 #include "checks/tuesday.h"
 #include "playbooks/playbook.h"
+#include "reports/jsonread.h"
 
 const struct rule rule_table[] = {
 	{ "memory-health", "memory", "Swapping, reclaim and compaction stalls, major faults, "
@@ -35,15 +36,7 @@ const struct rule rule_table[] = {
 
 static bool listed(json_t *subsystems, const char *name)
 {
-	json_t *s;
-	size_t i;
-
-	if (!json_is_array(subsystems))
-		return true;
-	json_array_foreach(subsystems, i, s)
-		if (!strcmp(json_string_value(s), name))
-			return true;
-	return false;
+	return !json_is_array(subsystems) || jcontains(subsystems, name);
 }
 
 void rules_judge(struct report *r, json_t *subsystems, json_t *rules)

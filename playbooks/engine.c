@@ -24,6 +24,7 @@
 
 #include "bpf/caps.h"
 #include "lib/util.h"
+#include "reports/jsonread.h"
 
 /* A weight-0 step (inventory, checks, judging) must be quick: this long at most. */
 #define QUICK_STEP_BUDGET_S 5.0
@@ -220,13 +221,7 @@ static double step_weight(json_t *step)
 /* Sum of the weights of the steps that may still run, this one included. */
 static bool forced(json_t *force, const char *id)
 {
-	json_t *f;
-	size_t i;
-
-	json_array_foreach(force, i, f)
-		if (!strcmp(json_string_value(f), "*") || !strcmp(json_string_value(f), id))
-			return true;
-	return false;
+	return jcontains(force, "*") || jcontains(force, id);
 }
 
 /* Whether a later step of the stage now running will run, as far as can be

@@ -15,6 +15,7 @@
 #include "bpf/collector.h"
 #include "lib/util.h"
 #include "playbooks/jsonpos.h"
+#include "reports/jsonread.h"
 
 #define MAX_WEIGHT 1000.0
 #define MAX_DURATION_S 86400.0   /* the largest -d run accepts */
@@ -313,17 +314,6 @@ static int validate_knobs_of(struct vctx *v, const char *cname, json_t *knobs, c
 	return 0;
 }
 
-static bool names_collector(json_t *names, const char *cname)
-{
-	size_t i;
-	json_t *name;
-
-	json_array_foreach(names, i, name)
-		if (json_is_string(name) && !strcmp(json_string_value(name), cname))
-			return true;
-	return false;
-}
-
 /* A collect step: "collectors", a list of names, and "knobs" for
  * collectors of that list only, each a knob the collector reads, with a
  * value of its kind: a misspelt knob would otherwise leave the default
@@ -354,7 +344,7 @@ static int validate_collect(struct vctx *v, json_t *step, const char *ptr)
 			     "value}}");
 	json_object_foreach(knobs, cname, val) {
 		subptr(p, sizeof(p), "%s/knobs/%s", ptr, cname);
-		if (!names_collector(names, cname))
+		if (!jcontains(names, cname))
 			return vfail(v, p, true, "knobs for %s, which this step does not run (not "
 				     "in its \"collectors\")", cname);
 		ret = validate_knobs_of(v, cname, val, p);

@@ -1,11 +1,12 @@
-/* jsonread.h: reading report.json and diff documents in reports/. A
- * document may come from another friday version or miss a section, so
- * every read says what to use when a field is absent. One copy here, not
- * one per writer, so every writer reads a document the same way. */
+/* jsonread.h: reading report.json and diff documents in reports/, and
+ * playbooks' lists. A document may come from another friday version or
+ * miss a section, so every read says what to use when a field is absent.
+ * One copy here, not one per reader, so every reader reads the same way. */
 #ifndef FRIDAY_JSONREAD_H
 #define FRIDAY_JSONREAD_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <string.h>
 
 /* obj[key] as a string; dflt when obj or the key is absent, or not a string. */
@@ -34,6 +35,18 @@ static inline json_t *jfind(json_t *array, const char *key, const char *value)
 		if (!strcmp(jstr(e, key, ""), value))
 			return e;
 	return NULL;
+}
+
+/* Whether array holds the string value (false when it is no array). */
+static inline bool jcontains(json_t *array, const char *value)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(array, i, e)
+		if (json_is_string(e) && !strcmp(json_string_value(e), value))
+			return true;
+	return false;
 }
 
 #endif
