@@ -287,7 +287,7 @@ static void act_on(struct budget *b, struct collector *cs, size_t i, struct repo
 		   double cost_pct, double mine_pct)
 {
 	struct budget_entry *e = &b->e[i];
-	char what[64];
+	char what[128];   /* the longest: "stopped after S s with HOST, whose ..." */
 
 	if (e->knob && e->sample_every < BUDGET_MAX_SAMPLE_EVERY) {
 		uint32_t f = step_down_factor(b, cost_pct, mine_pct);
